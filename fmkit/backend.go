@@ -1,0 +1,112 @@
+package fmkit
+
+import (
+	"fmt"
+	"os"
+	"slices"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/flowmatching/gofm/fmkit/internal/backendinfo"
+	"github.com/gomlx/go-xla/pkg/pjrt"
+	"github.com/gomlx/gomlx/backends"
+	_ "github.com/gomlx/gomlx/backends/simplego" // pure-Go backend, always available
+	"github.com/gomlx/gomlx/backends/xla"
+)
+
+// BackendEnv is the environment variable that overrides the backend choice,
+// GoMLX's own GOMLX_BACKEND: "go" for the pure-Go backend, "xla:cpu" or
+// "xla:cuda" for XLA with a given PJRT plugin.
+const BackendEnv = backends.ConfigEnvVar
+
+// Choice says which backend fmkit will use and why.
+type Choice struct {
+	Config string // configuration passed to GoMLX, e.g. "go" or "xla:cpu"
+	Reason string // why it was chosen, for humans
+}
+
+// String is the one line that tells which backend runs.
+func (c Choice) String() string {
+	return fmt.Sprintf("fmkit backend: %s (%s)", c.Config, c.Reason)
+}
+
+// ChooseBackend decides, without creating it, which GoMLX backend fmkit uses:
+//
+//  1. $GOMLX_BACKEND when it is set (an explicit choice always wins);
+//  2. XLA when a PJRT plugin is already installed locally (go-xla's search
+//     path: $PJRT_PLUGIN_LIBRARY_PATH, ~/.local/lib/go-xla, /usr/local/lib/go-xla,
+//     the system library paths), preferring "cuda" over "cpu";
+//  3. otherwise GoMLX's pure-Go backend ("go").
+//
+// It never downloads a plugin: go-xla's auto-install is switched off.
+func ChooseBackend() Choice {
+	xla.EnableAutoInstall(false)
+	if cfg, ok := os.LookupEnv(BackendEnv); ok && cfg != "" {
+		return Choice{Config: cfg, Reason: "set by $" + BackendEnv}
+	}
+	plugins := pjrt.AvailablePlugins()
+	for _, name := range []string{"cuda", "cpu"} {
+		if path, ok := plugins[name]; ok {
+			return Choice{Config: "xla:" + name, Reason: "PJRT plugin found at " + path}
+		}
+	}
+	return Choice{Config: DefaultGoConfig, Reason: "GoMLX pure-Go backend; no XLA PJRT plugin installed, set $" + BackendEnv + " to override"}
+}
+
+// DefaultGoConfig is the pure-Go backend as fmkit configures it: ops run one
+// after the other and each matrix product is split over the cores (see
+// field.MatMulFastGrad), which is faster for fmkit's networks than GoMLX's
+// default of running independent ops concurrently.
+const DefaultGoConfig = "go:ops_sequential"
+
+var (
+	backendOnce   sync.Once
+	backendValue  backends.Backend
+	backendErr    error
+	backendChoice Choice
+)
+
+// Backend returns the process-wide GoMLX backend chosen by ChooseBackend,
+// creating it on first use. The error names the configuration that failed and
+// lists the backends compiled in.
+func Backend() (backends.Backend, error) {
+	backendOnce.Do(func() {
+		backendChoice = ChooseBackend()
+		backendValue, backendErr = NewBackend(backendChoice.Config)
+	})
+	return backendValue, backendErr
+}
+
+// BackendChoice returns the choice made by Backend (creating the backend if
+// needed, so that the line reflects what actually runs).
+func BackendChoice() Choice {
+	_, _ = Backend()
+	return backendChoice
+}
+
+// NewBackend creates a backend for an explicit GoMLX configuration string
+// ("go", "xla:cpu", ...), with auto-install off and a clear error instead of
+// GoMLX's panic on unknown names.
+func NewBackend(config string) (b backends.Backend, err error) {
+	xla.EnableAutoInstall(false)
+	name, _, _ := strings.Cut(config, ":")
+	known := backends.List()
+	sort.Strings(known)
+	if !slices.Contains(known, name) {
+		return nil, fmt.Errorf("unknown GoMLX backend %q (from config %q): use one of %s, e.g. GOMLX_BACKEND=go", name, config, strings.Join(known, ", "))
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			b, err = nil, fmt.Errorf("creating GoMLX backend %q: %v", config, r)
+		}
+	}()
+	b, err = backends.NewWithConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("creating GoMLX backend %q: %w (the pure-Go backend always works: GOMLX_BACKEND=go)", config, err)
+	}
+	if _, opts, _ := strings.Cut(config, ":"); name == "go" && slices.Contains(strings.Split(opts, ","), "ops_sequential") {
+		backendinfo.MarkSplittable(b)
+	}
+	return b, nil
+}

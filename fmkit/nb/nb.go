@@ -1,0 +1,33 @@
+package nb
+
+import (
+	"github.com/janpfeifer/gonb/gonbui"
+)
+
+// InNotebook reports whether the program was started by the GoNB kernel,
+// that is whether rich output will be shown.
+func InNotebook() bool { return gonbui.IsNotebook }
+
+// Markdown shows md, rendered as Markdown (with $...$ and $$...$$ math), as
+// an output of the current cell. It does nothing outside a notebook.
+func Markdown(md string) { gonbui.DisplayMarkdown(md) }
+
+// HTML shows an HTML fragment as an output of the current cell. It does
+// nothing outside a notebook.
+func HTML(html string) { gonbui.DisplayHTML(html) }
+
+// PNG shows a PNG image, given as the bytes of the encoded file, as an
+// image/png output of the current cell. It does nothing outside a notebook.
+func PNG(png []byte) { gonbui.DisplayPng(png) }
+
+// Sync waits until GoNB has received everything displayed so far. Call it
+// after the last display of a cell, otherwise the cell's process may exit
+// before its last output is shown. It returns at once outside a notebook.
+func Sync() { gonbui.Sync() }
+
+// update replaces the content of the output block with the given id,
+// creating it the first time; it is a variable so that tests can watch it.
+var update = gonbui.UpdateHTML
+
+// newID returns an id for a new updatable output block.
+var newID = gonbui.UniqueId

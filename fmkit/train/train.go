@@ -1,0 +1,267 @@
+package train
+
+import (
+	"fmt"
+	"math"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"github.com/gomlx/gomlx/backends"
+	"github.com/gomlx/gomlx/pkg/core/dtypes"
+	. "github.com/gomlx/gomlx/pkg/core/graph"
+	"github.com/gomlx/gomlx/pkg/core/tensors"
+	"github.com/gomlx/gomlx/pkg/ml/context"
+	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
+	"gonum.org/v1/gonum/mat"
+
+	"github.com/flowmatching/gofm/fmkit"
+	"github.com/flowmatching/gofm/fmkit/data"
+	"github.com/flowmatching/gofm/fmkit/internal/gx"
+	"github.com/flowmatching/gofm/fmkit/nb"
+	"github.com/flowmatching/gofm/fmkit/ode"
+	"github.com/flowmatching/gofm/fmkit/ot"
+	"github.com/flowmatching/gofm/fmkit/path"
+)
+
+// fieldScope is the context scope of the network's variables.
+const fieldScope = "field"
+
+// Model is a trained vector field v_theta(t, x). It implements ode.Field.
+type Model struct {
+	Config  Config
+	History []float64 // training loss at every step
+	Seconds float64   // training wall time (0 when loaded from a checkpoint)
+
+	backend  backends.Backend
+	ctx      *context.Context
+	velocity *context.Exec
+}
+
+// Trainer owns the state of a CFM training run: the network and Adam state
+// in a GoMLX context, the compiled training step, and the seeded data stream.
+// Train drives it; benchmarks call StepOn with batches of their own.
+type Trainer struct {
+	Config  Config
+	History []float64
+
+	backend  backends.Backend
+	ctx      *context.Context
+	exec     *context.Exec
+	src, tgt data.Dist
+	path     path.Path
+	rng      *rand.Rand
+	t        []float64
+	tb, xtb  []float32 // float32 buffers handed to the graph
+	utb      []float32
+}
+
+// NewTrainer validates cfg, initialises the network with cfg.Seed and
+// compiles nothing yet (the first step compiles the graph).
+func NewTrainer(cfg Config) (*Trainer, error) {
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	backend, err := fmkit.Backend()
+	if err != nil {
+		return nil, err
+	}
+	ctx := context.New()
+	if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
+		return nil, err
+	}
+	src, _ := data.Lookup(cfg.Source)
+	tgt, _ := data.Lookup(cfg.Target)
+	p, _ := path.Lookup(cfg.Path)
+	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
+	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, t, xt, ut, lr *Node) *Node {
+		optimizers.LearningRateVar(ctx, dtypes.Float32, cfg.LR).SetValueGraph(lr)
+		loss := LossGraph(ctx, cfg, t, xt, ut)
+		opt.UpdateGraph(ctx, t.Graph(), loss)
+		return loss
+	})
+	if err != nil {
+		return nil, fmt.Errorf("train: building the training step: %w", err)
+	}
+	d := cfg.Field.Dim
+	return &Trainer{
+		Config: cfg, History: make([]float64, 0, cfg.Steps),
+		backend: backend, ctx: ctx, exec: exec, src: src, tgt: tgt, path: p,
+		rng: data.NewRand(cfg.Seed),
+		t:   make([]float64, cfg.Batch),
+		tb:  make([]float32, cfg.Batch), xtb: make([]float32, cfg.Batch*d), utb: make([]float32, cfg.Batch*d),
+	}, nil
+}
+
+// Draw samples one batch of the coupling q(x0, x1) and times t ~ U[0, 1]:
+// x1 ~ p1 and x0 ~ p0 independently, then, for the "ot" coupling, x0 is
+// re-paired with x1 by the exact optimal assignment of the minibatch
+// (minimising sum_i ||x0_perm(i) - x1_i||^2).
+func (tr *Trainer) Draw() (t []float64, x0, x1 *mat.Dense, err error) {
+	b := tr.Config.Batch
+	x1 = tr.tgt.Sample(b, tr.rng)
+	x0 = tr.src.Sample(b, tr.rng)
+	if strings.ToLower(tr.Config.Coupling) == "ot" {
+		perm, _, err := ot.Match(x1, x0)
+		if err != nil {
+			return nil, nil, nil, fmt.Errorf("train: minibatch OT coupling: %w", err)
+		}
+		x0 = permuteRows(x0, perm)
+	}
+	t = make([]float64, b)
+	for i := range t {
+		t[i] = tr.rng.Float64()
+	}
+	return t, x0, x1, nil
+}
+
+// permuteRows returns the matrix whose row i is x's row perm[i].
+func permuteRows(x *mat.Dense, perm []int) *mat.Dense {
+	n, d := x.Dims()
+	out := mat.NewDense(n, d, nil)
+	for i, j := range perm {
+		copy(out.RawRowView(i), x.RawRowView(j))
+	}
+	return out
+}
+
+// StepOn takes one Adam step on the batch (t, x0, x1) at learning rate lr:
+// it builds x_t and u_t on the conditional path and runs the compiled step.
+// It returns the batch loss, and an error if it is NaN or Inf.
+func (tr *Trainer) StepOn(t []float64, x0, x1 *mat.Dense, lr float64) (float64, error) {
+	s, err := path.Interpolate(tr.path, t, x0, x1)
+	if err != nil {
+		return 0, err
+	}
+	b, d := s.XT.Dims()
+	if b != tr.Config.Batch {
+		return 0, fmt.Errorf("train: batch of %d pairs, the trainer was configured for %d", b, tr.Config.Batch)
+	}
+	for i, v := range t {
+		tr.tb[i] = float32(v)
+	}
+	gx.Fill32(tr.xtb, s.XT)
+	gx.Fill32(tr.utb, s.UT)
+	outs, err := tr.exec.Exec(
+		tensors.FromFlatDataAndDimensions(tr.tb, b),
+		tensors.FromFlatDataAndDimensions(tr.xtb, b, d),
+		tensors.FromFlatDataAndDimensions(tr.utb, b, d),
+		float32(lr))
+	if err != nil {
+		return 0, fmt.Errorf("train: step %d: %w", len(tr.History)+1, err)
+	}
+	loss := float64(tensors.ToScalar[float32](outs[0]))
+	if math.IsNaN(loss) || math.IsInf(loss, 0) {
+		return loss, fmt.Errorf("train: the loss became %v at step %d (lr %g): training diverged; lower the learning rate (LR)", loss, len(tr.History)+1, lr)
+	}
+	tr.History = append(tr.History, loss)
+	return loss, nil
+}
+
+// Step draws a batch and takes the k-th (0-based) step of the schedule.
+func (tr *Trainer) Step(k int) (float64, error) {
+	t, x0, x1, err := tr.Draw()
+	if err != nil {
+		return 0, err
+	}
+	return tr.StepOn(t, x0, x1, tr.Config.LearningRate(k))
+}
+
+// Model returns the trained model (sharing the trainer's weights).
+func (tr *Trainer) Model() *Model {
+	return &Model{Config: tr.Config, History: tr.History, backend: tr.backend, ctx: tr.ctx}
+}
+
+// Close releases the compiled training step.
+func (tr *Trainer) Close() { tr.exec.Finalize() }
+
+// LossGraph is the CFM loss (1/B) sum_i ||v_theta(t_i, x_t,i) - u_t,i||^2 of
+// a batch, building the network in ctx.
+func LossGraph(ctx *context.Context, cfg Config, t, xt, ut *Node) *Node {
+	v := cfg.Field.Build(ctx.In(fieldScope), t, xt)
+	return ReduceAllMean(ReduceSum(Square(Sub(v, ut)), -1))
+}
+
+// Train fits a model to cfg. It shows a progress display unless cfg.Quiet,
+// and fails with an error naming the step if the loss becomes NaN or Inf.
+func Train(cfg Config) (*Model, error) {
+	tr, err := NewTrainer(cfg)
+	if err != nil {
+		return nil, err
+	}
+	defer tr.Close()
+	var prog *nb.Progress
+	if !cfg.Quiet {
+		prog = nb.NewProgress("CFM training: "+cfg.Source+" -> "+cfg.Target, cfg.Steps)
+	}
+	start := time.Now()
+	for k := range cfg.Steps {
+		loss, err := tr.Step(k)
+		if err != nil {
+			if prog != nil {
+				prog.Done(fmt.Sprintf("stopped at step %d: %v", k+1, err))
+			}
+			return nil, err
+		}
+		if prog != nil {
+			prog.Update(k+1, fmt.Sprintf("loss %.4f", loss))
+		}
+	}
+	m := tr.Model()
+	m.Seconds = time.Since(start).Seconds()
+	if prog != nil {
+		prog.Done(fmt.Sprintf("%d steps in %.1fs (%.0f steps/s), loss (mean of last 100 steps) %.4f",
+			cfg.Steps, m.Seconds, float64(cfg.Steps)/m.Seconds, tailMean(m.History, 100)))
+	}
+	return m, nil
+}
+
+func tailMean(h []float64, n int) float64 {
+	if len(h) < n {
+		n = len(h)
+	}
+	s := 0.0
+	for _, v := range h[len(h)-n:] {
+		s += v
+	}
+	return s / float64(n)
+}
+
+// Velocity evaluates v_theta(t, x) for every row of x (it implements ode.Field).
+func (m *Model) Velocity(t float64, x *mat.Dense) (*mat.Dense, error) {
+	n, d := x.Dims()
+	if d != m.Config.Field.Dim {
+		return nil, fmt.Errorf("model: points have %d columns but the model's dimension is %d", d, m.Config.Field.Dim)
+	}
+	if m.velocity == nil {
+		exec, err := context.NewExec(m.backend, m.ctx.Reuse(), func(ctx *context.Context, t, x *Node) *Node {
+			return m.Config.Field.Build(ctx.In(fieldScope), t, x)
+		})
+		if err != nil {
+			return nil, fmt.Errorf("model: building v_theta: %w", err)
+		}
+		m.velocity = exec
+	}
+	outs, err := m.velocity.Exec(float32(t), tensors.FromFlatDataAndDimensions(gx.Float32(x), n, d))
+	if err != nil {
+		return nil, fmt.Errorf("model: evaluating v_theta at t=%v: %w", t, err)
+	}
+	return gx.Dense(outs[0])
+}
+
+// Source returns the model's p0.
+func (m *Model) Source() data.Dist { d, _ := data.Lookup(m.Config.Source); return d }
+
+// Target returns the model's p1.
+func (m *Model) Target() data.Dist { d, _ := data.Lookup(m.Config.Target); return d }
+
+// Sample draws n points x0 ~ p0 (seeded) and integrates dx/dt = v_theta(t, x)
+// from t = 0 to 1 with the given solver options, returning x1 (Result.X),
+// the NFE and, if asked, the trajectories.
+func (m *Model) Sample(n int, seed uint64, opt ode.Options) (*ode.Result, error) {
+	if n <= 0 {
+		return nil, fmt.Errorf("model: number of samples must be positive, got %d", n)
+	}
+	x0 := m.Source().Sample(n, data.NewRand(seed))
+	return ode.Solve(m, x0, opt)
+}
