@@ -2,6 +2,7 @@ package nb_test
 
 import (
 	"fmt"
+	"strconv"
 
 	"github.com/flowmatching/gofm/fmkit/nb"
 )
@@ -30,4 +31,13 @@ func ExampleNewProgress() {
 		p.Update(i+1, fmt.Sprintf("loss %.4f", loss))
 	}
 	p.Done(fmt.Sprintf("final loss %.4f", loss))
+}
+
+// Must unwraps a (value, error) pair; on error it prints "error: ..." and
+// ends the cell with exit status 1 instead of a stack trace.
+func ExampleMust() {
+	n := nb.Must(strconv.Atoi("42"))
+	fmt.Println(n + 1)
+	// Output:
+	// 43
 }

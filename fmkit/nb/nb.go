@@ -1,6 +1,9 @@
 package nb
 
 import (
+	"fmt"
+	"os"
+
 	"github.com/janpfeifer/gonb/gonbui"
 )
 
@@ -31,3 +34,21 @@ var update = gonbui.UpdateHTML
 
 // newID returns an id for a new updatable output block.
 var newID = gonbui.UniqueId
+
+// Check stops the cell with a one-line message if err is not nil: it prints
+// "error: <err>" to stderr and exits with status 1, so the reader sees what
+// went wrong (and what to do) without a Go stack trace, and a notebook
+// runner sees the cell fail.
+func Check(err error) {
+	if err != nil {
+		Sync()
+		fmt.Fprintln(os.Stderr, "error:", err)
+		os.Exit(1)
+	}
+}
+
+// Must returns v, or stops the cell like Check if err is not nil.
+func Must[T any](v T, err error) T {
+	Check(err)
+	return v
+}

@@ -2,6 +2,9 @@ package nb
 
 import (
 	"bytes"
+	"errors"
+	"os"
+	"os/exec"
 	"fmt"
 	"strings"
 	"testing"
@@ -171,4 +174,22 @@ func TestDisplayOutsideNotebook(t *testing.T) {
 	HTML("<b>x</b>")
 	PNG([]byte{1, 2, 3})
 	Sync()
+}
+
+// Check exits the process with status 1 and a one-line message.
+func TestCheckExits(t *testing.T) {
+	if os.Getenv("FMKIT_NB_CHECK_CHILD") == "1" {
+		Check(errors.New("unknown dataset \"mooons\": use one of moons, circles"))
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestCheckExits$")
+	cmd.Env = append(os.Environ(), "FMKIT_NB_CHECK_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || ee.ExitCode() != 1 {
+		t.Fatalf("exit: %v, output %q", err, out)
+	}
+	if got := strings.TrimSpace(string(out)); got != `error: unknown dataset "mooons": use one of moons, circles` {
+		t.Fatalf("output %q", got)
+	}
 }

@@ -14,6 +14,11 @@
 //	heun     (order 2, s = 2):  x <- x + h/2 [v(t, x) + v(t + h, x + h v(t, x))]
 //	rk4      (order 4, s = 4):  the classical fourth-order Runge-Kutta method
 //
+// SolveAdaptive is the adaptive Dormand-Prince 5(4) method ("dopri5", the
+// RK45 of the chapter): it chooses each step size so that an estimate of
+// the local error stays within the tolerances, and reports accepted and
+// rejected steps along with the NFE.
+//
 // The global error of an order-p method falls as h^p: halving the step divides
 // the error of rk4 by about 16.
 package ode
@@ -89,6 +94,9 @@ func Methods() []string {
 // Method returns the tableau of a fixed-step method by name.
 func Method(name string) (Tableau, error) {
 	tb, ok := methods[strings.ToLower(name)]
+	if n := strings.ToLower(name); n == "dopri5" || n == "rk45" {
+		return Tableau{}, fmt.Errorf("ode: %s is adaptive: call ode.SolveAdaptive with RTol and ATol (fixed-step solvers: %s)", name, strings.Join(Methods(), ", "))
+	}
 	if !ok {
 		return Tableau{}, fmt.Errorf("ode: unknown solver %q: use one of %s", name, strings.Join(Methods(), ", "))
 	}

@@ -86,7 +86,8 @@ func TestBadInput(t *testing.T) {
 		opt  Options
 		want string
 	}{
-		{"unknown solver", rotation, Options{Method: "rk45", Steps: 10}, `unknown solver "rk45": use one of euler, heun, midpoint, rk4`},
+		{"unknown solver", rotation, Options{Method: "rk5", Steps: 10}, `unknown solver "rk5": use one of euler, heun, midpoint, rk4`},
+		{"adaptive name", rotation, Options{Method: "rk45", Steps: 10}, `rk45 is adaptive: call ode.SolveAdaptive`},
 		{"zero steps", rotation, Options{Method: "euler"}, "number of steps must be positive, got 0"},
 		{"negative steps", rotation, Options{Method: "euler", Steps: -2}, "got -2"},
 		{"empty interval", rotation, Options{Method: "euler", Steps: 3, T0: 0.5, T1: 0.5}, "empty time interval"},

@@ -203,7 +203,7 @@ func Cached(cfg Config) (*Model, error) {
 		m, err := Load(file)
 		if err == nil {
 			if !cfg.Quiet {
-				fmt.Printf("loaded trained model %s from %s\n", cfg.Hash(), file)
+				fmt.Printf("loaded trained model %s from the cache (%d steps, %.1fs of training)\n", filepath.Base(file), len(m.History), m.Seconds)
 			}
 			return m, nil
 		}

@@ -64,12 +64,12 @@ type Config struct {
 var Couplings = []string{"independent", "ot"}
 
 // DefaultConfig learns Gaussian -> two moons with the linear path:
-// MLP 3x64 Swish, batch 256, 4000 Adam steps at lr 1e-2 with cosine decay.
+// MLP 3x64 Swish, batch 256, 3000 Adam steps at lr 1e-2 with cosine decay.
 func DefaultConfig() Config {
 	return Config{
 		Source: "gaussian", Target: "moons", Path: "linear", Coupling: "independent",
 		Field: field.DefaultMLP(2),
-		Steps: 4000, Batch: 256, LR: 1e-2, LRDecay: "cosine", MinLRFraction: 0.01, Seed: 1,
+		Steps: 3000, Batch: 256, LR: 1e-2, LRDecay: "cosine", MinLRFraction: 0.01, Seed: 1,
 	}
 }
 

@@ -210,8 +210,7 @@ func Train(cfg Config) (*Model, error) {
 	m := tr.Model()
 	m.Seconds = time.Since(start).Seconds()
 	if prog != nil {
-		prog.Done(fmt.Sprintf("%d steps in %.1fs (%.0f steps/s), loss (mean of last 100 steps) %.4f",
-			cfg.Steps, m.Seconds, float64(cfg.Steps)/m.Seconds, tailMean(m.History, 100)))
+		prog.Done(fmt.Sprintf("loss (mean of the last 100 steps) %.4f", tailMean(m.History, 100)))
 	}
 	return m, nil
 }

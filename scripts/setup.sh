@@ -1,0 +1,191 @@
+#!/usr/bin/env bash
+# scripts/setup.sh: prepare everything the notebooks need, inside the repo.
+#
+#   .venv/                              Python venv with the pinned Jupyter stack
+#                                       (scripts/requirements.txt)
+#   .venv/bin/gonb, .venv/bin/goimports built from the tool deps in go.mod
+#   .venv/share/jupyter/kernels/gonb/   the GoNB kernel spec ("Go (gonb)"),
+#                                       found by Jupyter through sys.prefix;
+#                                       its env puts .venv/bin and go's directory
+#                                       first on the kernel's PATH.
+#
+# No Jupyter files are written to $HOME. Idempotent: when nothing it depends on changed
+# (requirements, go.mod/go.sum, this script, the go and python it uses, the
+# repo's location) it only checks that the pieces are there and returns.
+# Set FMKIT_SETUP_FORCE=1 to redo everything.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+REQ="$ROOT/scripts/requirements.txt"
+KDIR="$VENV/share/jupyter/kernels/gonb"
+STAMP="$VENV/.fmkit-setup"   # .py and .go stamps
+PYTHON="${PYTHON:-python3}"
+
+say() { echo "setup: $*"; }
+die() { echo "setup: ERROR: $*" >&2; exit 1; }
+
+cd "$ROOT"
+
+# --- prerequisites -----------------------------------------------------------
+GO="$(command -v go || true)"
+[ -n "$GO" ] || die "go not found on PATH: install Go 1.26+ (https://go.dev/dl/) and put its bin/ on PATH"
+GO="$(cd "$(dirname "$GO")" && pwd -P)/$(basename "$GO")"   # resolve the directory
+GOVERSION="$("$GO" env GOVERSION 2>/dev/null || true)"
+case "$GOVERSION" in
+  go1.2[6-9]*|go1.[3-9][0-9]*|go[2-9]*) ;;
+  *) die "go at $GO is '${GOVERSION:-unknown}': Go 1.26+ is required" ;;
+esac
+GOBINDIR="$(dirname "$GO")"
+
+PY="$(command -v "$PYTHON" || true)"
+[ -n "$PY" ] || die "$PYTHON not found on PATH: install Python 3.11+ (or set PYTHON=/path/to/python3)"
+# One interpreter start: version check, venv support, real executable, version.
+PYINFO="$("$PY" -c '
+import sys
+if sys.version_info < (3, 11):
+    print("old", sys.version.split()[0]); sys.exit()
+try:
+    import venv, ensurepip
+except ImportError:
+    print("novenv", sys.version.split()[0]); sys.exit()
+print("ok", sys.version.split()[0], sys.executable)' 2>&1)" || die "$PY does not run: $PYINFO"
+set -- $PYINFO
+case "$1" in
+  ok) PYVERSION="$2"; PY="$3" ;;
+  old) die "$PY is Python $2: Python 3.11+ is required (set PYTHON=/path/to/python3.11)" ;;
+  novenv) die "$PY (Python $2) cannot create virtual environments (venv/ensurepip missing); on Debian/Ubuntu: apt-get install python3-venv" ;;
+  *) die "unexpected answer from $PY: $PYINFO" ;;
+esac
+
+# --- fast path ---------------------------------------------------------------
+# Two stamps: the Python side depends on the requirements and the interpreter,
+# the Go side (gonb, goimports, kernel.json) on go.mod/go.sum, go and the
+# repo's location. This script's own text is part of both.
+SELF_SUM="$(sha256sum "${BASH_SOURCE[0]}" | cut -d' ' -f1)"
+PY_WANT="$( { echo "self=$SELF_SUM root=$ROOT python=$PY $PYVERSION"; cat "$REQ"; } | sha256sum | cut -d' ' -f1)"
+GO_WANT="$( { echo "self=$SELF_SUM root=$ROOT go=$GO $GOVERSION"; cat "$ROOT/go.mod" "$ROOT/go.sum"; } | sha256sum | cut -d' ' -f1)"
+
+py_done() {
+  [ -x "$VENV/bin/python" ] && [ -x "$VENV/bin/jupyter" ] && [ -x "$VENV/bin/jupyter-lab" ] \
+    && [ -f "$STAMP.py" ] && [ "$(cat "$STAMP.py")" = "$PY_WANT" ]
+}
+go_done() {
+  [ -x "$VENV/bin/gonb" ] && [ -x "$VENV/bin/goimports" ] && [ -f "$KDIR/kernel.json" ] \
+    && [ -f "$STAMP.go" ] && [ "$(cat "$STAMP.go")" = "$GO_WANT" ]
+}
+complete() { [ "${FMKIT_SETUP_FORCE:-0}" != 1 ] && py_done && go_done; }
+
+if complete; then
+  say "up to date: $VENV (gonb kernel, $GOVERSION, Python $PYVERSION)"
+  exit 0
+fi
+
+# Serialise concurrent runs (e.g. lab.sh and test.sh started together).
+mkdir -p "$VENV"
+if command -v flock >/dev/null; then
+  exec 9<"$VENV"   # lock the directory itself: `venv --clear` keeps it
+  flock 9
+  if complete; then
+    say "up to date (set up by a concurrent run)"
+    exit 0
+  fi
+fi
+T0=$SECONDS
+
+# --- Python venv -------------------------------------------------------------
+setup_python() {
+  local have
+  have="$("$VENV/bin/python" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null || true)"
+  if [ "$have" != "$PYVERSION" ]; then
+    say "creating venv $VENV with $PY ($PYVERSION)${have:+, replacing one with Python $have}"
+    "$PY" -m venv --clear "$VENV" || die "could not create the venv at $VENV"
+  fi
+  say "installing pinned Python packages from scripts/requirements.txt"
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r "$REQ" \
+    || die "pip install -r scripts/requirements.txt failed with Python $PYVERSION (see above; is PyPI reachable?)"
+  "$VENV/bin/python" -m pip check >/dev/null || { "$VENV/bin/python" -m pip check; die "pip check failed"; }
+}
+
+# --- gonb and goimports from go.mod's tool deps; kernel spec in the venv -------
+setup_go() {
+  say "building gonb and goimports (go.mod tool deps) into .venv/bin"
+  # A stray go.work must not change what go.mod pins.
+  GOWORK=off "$GO" build -o "$VENV/bin/gonb" github.com/janpfeifer/gonb \
+    || die "go build github.com/janpfeifer/gonb failed (is the Go module proxy reachable?)"
+  GOWORK=off "$GO" build -o "$VENV/bin/goimports" golang.org/x/tools/cmd/goimports \
+    || die "go build golang.org/x/tools/cmd/goimports failed"
+
+  say "installing the gonb kernel into .venv/share/jupyter/kernels/gonb"
+  rm -rf "$KDIR"
+  local log
+  log="$(mktemp)"
+  if ! PATH="$VENV/bin:$GOBINDIR:$PATH" JUPYTER_DATA_DIR="$VENV/share/jupyter" \
+       "$VENV/bin/gonb" --install --force_deps >"$log" 2>&1; then
+    cat "$log" >&2; rm -f "$log"; die "gonb --install failed"
+  fi
+  rm -f "$log"
+  [ -f "$KDIR/kernel.json" ] || die "gonb --install did not write $KDIR/kernel.json"
+
+  # Give the kernel a PATH on which go and goimports are found, whoever starts
+  # Jupyter. ${PATH} is expanded by jupyter_client from the launcher's PATH.
+  "$VENV/bin/python" - "$KDIR/kernel.json" "$VENV/bin" "$GOBINDIR" <<'PY' || die "could not rewrite kernel.json"
+import json, os, sys
+path, venv_bin, go_bin = sys.argv[1:]
+with open(path) as f:
+    spec = json.load(f)
+spec.setdefault("env", {})
+spec["env"]["PATH"] = os.pathsep.join([venv_bin, go_bin, "${PATH}"])
+spec.setdefault("metadata", {})["fmkit"] = "written by scripts/setup.sh"
+tmp = path + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+os.replace(tmp, path)
+PY
+}
+
+verify() {
+  # JUPYTER_PATH takes precedence over the user's own kernels (~/.local/share/jupyter),
+  # which is how lab.sh and nbrun.py start Jupyter too.
+  JUPYTER_PATH="$VENV/share/jupyter" JUPYTER_PLATFORM_DIRS=1 \
+    "$VENV/bin/jupyter" kernelspec list --json >"$VENV/.kernelspecs.json" \
+    || die "jupyter kernelspec list failed"
+  "$VENV/bin/python" - "$VENV/.kernelspecs.json" "$KDIR" <<'PY' || die "gonb kernel spec check failed"
+import json, os, sys
+specs = json.load(open(sys.argv[1]))["kernelspecs"]
+g = specs.get("gonb")
+if g is None:
+    sys.exit("gonb not listed by `jupyter kernelspec list`: %s" % sorted(specs))
+if g["spec"]["display_name"] != "Go (gonb)":
+    sys.exit("gonb display name is %r, want 'Go (gonb)'" % g["spec"]["display_name"])
+if os.path.realpath(g["resource_dir"]) != os.path.realpath(sys.argv[2]):
+    sys.exit("gonb kernel resolves to %s, not %s" % (g["resource_dir"], sys.argv[2]))
+print("setup: kernelspec list: gonb -> %s (%s)" % (g["resource_dir"], g["spec"]["display_name"]))
+PY
+  rm -f "$VENV/.kernelspecs.json"
+  for d in "${JUPYTER_DATA_DIR:-}" "$HOME/.local/share/jupyter"; do
+    if [ -n "$d" ] && [ -f "$d/kernels/gonb/kernel.json" ]; then
+      say "note: another gonb kernel is installed in $d; scripts/lab.sh and nbrun.py use the venv's"
+    fi
+  done
+}
+
+if [ "${FMKIT_SETUP_FORCE:-0}" = 1 ] || ! py_done; then
+  rm -f "$STAMP.py" "$STAMP.go"   # the kernel spec is checked with the venv's jupyter
+  setup_python
+  echo "$PY_WANT" >"$STAMP.py"
+else
+  say "Python packages up to date"
+fi
+if [ "${FMKIT_SETUP_FORCE:-0}" = 1 ] || ! go_done; then
+  rm -f "$STAMP.go"
+  setup_go
+  verify
+  echo "$GO_WANT" >"$STAMP.go"
+else
+  say "gonb, goimports and the kernel spec up to date"
+fi
+
+GONB_VERSION="$(GOWORK=off "$GO" list -m -f '{{.Version}}' github.com/janpfeifer/gonb 2>/dev/null || echo '?')"
+say "done in $((SECONDS - T0))s: gonb $GONB_VERSION, jupyterlab $(sed -n 's/^jupyterlab==//p' "$REQ"), $GOVERSION at $GOBINDIR, Python $PYVERSION"
