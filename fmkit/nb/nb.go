@@ -13,15 +13,19 @@ func InNotebook() bool { return gonbui.IsNotebook }
 
 // Markdown shows md, rendered as Markdown (with $...$ and $$...$$ math), as
 // an output of the current cell. It does nothing outside a notebook.
-func Markdown(md string) { gonbui.DisplayMarkdown(md) }
+//
+// Markdown, HTML and PNG wait (Sync) until GoNB has the output, so a display
+// that is the last thing a cell does is never lost when the cell's program
+// exits.
+func Markdown(md string) { gonbui.DisplayMarkdown(md); Sync() }
 
 // HTML shows an HTML fragment as an output of the current cell. It does
 // nothing outside a notebook.
-func HTML(html string) { gonbui.DisplayHTML(html) }
+func HTML(html string) { gonbui.DisplayHTML(html); Sync() }
 
 // PNG shows a PNG image, given as the bytes of the encoded file, as an
 // image/png output of the current cell. It does nothing outside a notebook.
-func PNG(png []byte) { gonbui.DisplayPng(png) }
+func PNG(png []byte) { gonbui.DisplayPng(png); Sync() }
 
 // Sync waits until GoNB has received everything displayed so far. Call it
 // after the last display of a cell, otherwise the cell's process may exit

@@ -3,9 +3,9 @@ package nb
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
-	"fmt"
 	"strings"
 	"testing"
 	"time"

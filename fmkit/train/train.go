@@ -233,9 +233,7 @@ func (m *Model) Velocity(t float64, x *mat.Dense) (*mat.Dense, error) {
 		return nil, fmt.Errorf("model: points have %d columns but the model's dimension is %d", d, m.Config.Field.Dim)
 	}
 	if m.velocity == nil {
-		exec, err := context.NewExec(m.backend, m.ctx.Reuse(), func(ctx *context.Context, t, x *Node) *Node {
-			return m.Config.Field.Build(ctx.In(fieldScope), t, x)
-		})
+		exec, err := context.NewExec(m.backend, m.Context(), m.VelocityGraph)
 		if err != nil {
 			return nil, fmt.Errorf("model: building v_theta: %w", err)
 		}
@@ -263,4 +261,18 @@ func (m *Model) Sample(n int, seed uint64, opt ode.Options) (*ode.Result, error)
 	}
 	x0 := m.Source().Sample(n, data.NewRand(seed))
 	return ode.Solve(m, x0, opt)
+}
+
+// Backend is the GoMLX backend holding the model's weights.
+func (m *Model) Backend() backends.Backend { return m.backend }
+
+// Context returns the model's GoMLX context, set to reuse its variables:
+// build graphs that call VelocityGraph with it (for example a divergence,
+// or several solver steps compiled into one executable).
+func (m *Model) Context() *context.Context { return m.ctx.Reuse() }
+
+// VelocityGraph builds v_theta(t, x) inside a graph, with the weights of
+// ctx (use Context()). t is a scalar or has shape [B]; x has shape [B, d].
+func (m *Model) VelocityGraph(ctx *context.Context, t, x *Node) *Node {
+	return m.Config.Field.Build(ctx.In(fieldScope), t, x)
 }
