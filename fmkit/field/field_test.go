@@ -93,7 +93,7 @@ func TestMLPShapesAndTimeEmbedding(t *testing.T) {
 		t.Fatalf("embedding has %d values, want %d", len(emb), 3*(1+2*k))
 	}
 	// Row for t = 0.5: [t, sin(w_j t)..., cos(w_j t)...].
-	row := emb[(1+2*k) : 2*(1+2*k)]
+	row := emb[(1 + 2*k) : 2*(1+2*k)]
 	freqs := m.Frequencies()
 	if freqs[0] != 1 || math.Abs(freqs[k-1]-m.MaxFreq) > 1e-9 {
 		t.Fatalf("frequencies %v, want a ladder from 1 to %v", freqs, m.MaxFreq)
