@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"sort"
-	"strings"
+
+	"github.com/flowmatching/gofm/fmkit/internal/names"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -36,20 +36,13 @@ var registry = map[string]func() Dist{
 }
 
 // Names lists the registered distribution names, sorted.
-func Names() []string {
-	names := make([]string, 0, len(registry))
-	for n := range registry {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Names() []string { return names.Sorted(registry) }
 
 // Lookup returns the registered distribution with default parameters.
 func Lookup(name string) (Dist, error) {
-	mk, ok := registry[strings.ToLower(name)]
-	if !ok {
-		return nil, fmt.Errorf("data: unknown distribution %q: use one of %s", name, strings.Join(Names(), ", "))
+	mk, err := names.Lookup(registry, "data", "distribution", name)
+	if err != nil {
+		return nil, err
 	}
 	return mk(), nil
 }

@@ -3,8 +3,9 @@ package field
 import (
 	"fmt"
 	"math"
-	"sort"
 	"strings"
+
+	"github.com/flowmatching/gofm/fmkit/internal/names"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
@@ -46,14 +47,7 @@ var activationByName = map[string]activations.Type{
 }
 
 // Activations lists the activation names an MLP accepts.
-func Activations() []string {
-	names := make([]string, 0, len(activationByName))
-	for n := range activationByName {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Activations() []string { return names.Sorted(activationByName) }
 
 // Validate reports the first invalid field, saying what to use instead.
 func (m MLP) Validate() error {
@@ -69,8 +63,8 @@ func (m MLP) Validate() error {
 	case m.TimeFreqs > 1 && !(m.MaxFreq >= 1):
 		return fmt.Errorf("field.MLP: MaxFreq must be >= 1 when TimeFreqs > 1, got %v", m.MaxFreq)
 	}
-	if _, ok := activationByName[strings.ToLower(m.Activation)]; !ok {
-		return fmt.Errorf("field.MLP: unknown activation %q: use one of %s", m.Activation, strings.Join(Activations(), ", "))
+	if _, err := names.Lookup(activationByName, "field.MLP", "activation", m.Activation); err != nil {
+		return err
 	}
 	return nil
 }

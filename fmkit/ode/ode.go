@@ -27,8 +27,9 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"sort"
 	"strings"
+
+	"github.com/flowmatching/gofm/fmkit/internal/names"
 
 	"gonum.org/v1/gonum/mat"
 )
@@ -82,25 +83,14 @@ var methods = map[string]Tableau{
 }
 
 // Methods lists the fixed-step method names.
-func Methods() []string {
-	names := make([]string, 0, len(methods))
-	for n := range methods {
-		names = append(names, n)
-	}
-	sort.Strings(names)
-	return names
-}
+func Methods() []string { return names.Sorted(methods) }
 
 // Method returns the tableau of a fixed-step method by name.
 func Method(name string) (Tableau, error) {
-	tb, ok := methods[strings.ToLower(name)]
 	if n := strings.ToLower(name); n == "dopri5" || n == "rk45" {
 		return Tableau{}, fmt.Errorf("ode: %s is adaptive: call ode.SolveAdaptive with RTol and ATol (fixed-step solvers: %s)", name, strings.Join(Methods(), ", "))
 	}
-	if !ok {
-		return Tableau{}, fmt.Errorf("ode: unknown solver %q: use one of %s", name, strings.Join(Methods(), ", "))
-	}
-	return tb, nil
+	return names.Lookup(methods, "ode", "solver", name)
 }
 
 // Options configure Solve. T0 and T1 default to 0 and 1 when both are zero;

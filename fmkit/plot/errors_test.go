@@ -253,9 +253,13 @@ func TestSaveAtomic(t *testing.T) {
 		t.Errorf("files after failed rename: %v", names)
 	}
 
-	// A directory that does not exist.
-	if err := Row(good).Save(filepath.Join(dir, "missing", "fig.png")); err == nil {
-		t.Error("Save into a missing directory: no error")
+	// A directory that does not exist yet is created.
+	if err := Row(good).Save(filepath.Join(dir, "figures", "fig.png")); err != nil {
+		t.Errorf("Save into a new directory: %v", err)
+	}
+	// A parent that is a file cannot be.
+	if err := Row(good).Save(filepath.Join(dir, "sub.png", "keep", "fig.png")); err == nil {
+		t.Error("Save below a file: no error")
 	}
 
 	// Vector formats.

@@ -5,9 +5,10 @@ import (
 	"errors"
 	"fmt"
 	"math"
-	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/flowmatching/gofm/fmkit/internal/fsutil"
 
 	stdfont "golang.org/x/image/font"
 	"gonum.org/v1/plot"
@@ -75,44 +76,21 @@ func (f *Figure) Show() error {
 }
 
 // Save renders the figure to a file whose format is given by the
-// extension of path: .png, .jpg/.jpeg, .svg or .pdf. The file is
-// written atomically: the figure is rendered in memory first and written
-// to a temporary file in the same directory that is then renamed to path,
-// so on error path is left as it was and no temporary file remains.
-func (f *Figure) Save(path string) (err error) {
+// extension of path: .png, .jpg/.jpeg, .svg or .pdf, creating missing
+// parent directories. The file is written atomically: the figure is
+// rendered in memory first and written to a temporary file in the same
+// directory that is then renamed to path, so on error path is left as it
+// was and no temporary file remains.
+func (f *Figure) Save(path string) error {
 	format := strings.ToLower(strings.TrimPrefix(filepath.Ext(path), "."))
 	data, err := f.render(format)
 	if err != nil {
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
+	if err := fsutil.WriteFileAtomic(path, data); err != nil {
+		return fmt.Errorf("plot: saving: %w", err)
 	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp*")
-	if err != nil {
-		return fmt.Errorf("plot: saving %s: %w", path, err)
-	}
-	defer func() {
-		if err != nil {
-			_ = tmp.Close()
-			_ = os.Remove(tmp.Name())
-			err = fmt.Errorf("plot: saving %s: %w", path, err)
-		}
-	}()
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Chmod(0o644); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
+	return nil
 }
 
 // panelState is what rendering may change in a panel.
