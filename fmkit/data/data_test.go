@@ -16,8 +16,9 @@ func TestEveryDistribution(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if r, c := x.Dims(); r != 2000 || c != 2 {
-				t.Fatalf("got %dx%d, want 2000x2", r, c)
+			d, _ := Lookup(name)
+			if r, c := x.Dims(); r != 2000 || c != d.Dim() {
+				t.Fatalf("got %dx%d, want 2000x%d", r, c, d.Dim())
 			}
 			for _, v := range x.RawMatrix().Data {
 				if math.IsNaN(v) || math.IsInf(v, 0) || math.Abs(v) > 10 {

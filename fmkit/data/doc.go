@@ -22,4 +22,11 @@
 //     with optional noise.
 //   - "spirals": two interleaved Archimedean spirals r = theta, theta in
 //     [pi/2, 3 pi] (scaled to about [-3, 3]), with optional noise.
+//   - "digits": scikit-learn's 8x8 handwritten digits (1797 images, UCI;
+//     vendored with its licence in digits/), points of R^64 in [-1, 1].
+//   - "gaussian64": N(0, I_64), the source p0 for the digits.
+//
+// Labelled distributions (Labelled, for conditional generation) also give
+// each point's class: the moon, the Gaussian component, the checkerboard
+// square, the circle, the spiral arm, or the digit.
 package data

@@ -24,5 +24,5 @@ func ExampleSample() {
 	fmt.Println(data.Names())
 	// Output:
 	// 10000 points in 2 dimensions, mean (0.5, 0.25)
-	// [8gaussians checkerboard circles gaussian moons spirals]
+	// [8gaussians checkerboard circles digits gaussian gaussian64 moons spirals]
 }

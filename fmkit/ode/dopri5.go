@@ -31,6 +31,7 @@ type AdaptiveOptions struct {
 	RTol, ATol float64 // relative and absolute tolerances, > 0
 	T0, T1     float64
 	H0         float64 // first step size; 0 chooses it automatically
+	HMin       float64 // smallest step size allowed (except the last step onto T1); 0: only round-off stops
 	MaxSteps   int     // attempted steps allowed (accepted + rejected); 0 means 100000
 	Trajectory bool    // keep x at every accepted step
 }
@@ -73,8 +74,11 @@ func SolveAdaptive(f Field, x0 *mat.Dense, opt AdaptiveOptions) (*AdaptiveResult
 	if t0 == t1 {
 		return nil, fmt.Errorf("ode: empty time interval [%v, %v]", t0, t1)
 	}
-	if opt.H0 < 0 {
+	if opt.H0 < 0 || math.IsNaN(opt.H0) {
 		return nil, fmt.Errorf("ode: H0 must be >= 0 (0 chooses it), got %v", opt.H0)
+	}
+	if opt.HMin < 0 || math.IsNaN(opt.HMin) {
+		return nil, fmt.Errorf("ode: HMin must be >= 0 (0: no minimum), got %v", opt.HMin)
 	}
 	maxSteps := opt.MaxSteps
 	if maxSteps == 0 {
@@ -123,7 +127,7 @@ func SolveAdaptive(f Field, x0 *mat.Dense, opt AdaptiveOptions) (*AdaptiveResult
 	}
 	h := opt.H0
 	if h == 0 {
-		h, err = initialStep(eval, t0, xr, k[0], dir, opt, n, d)
+		h, err = initialStep(eval, t0, xr, k[0], dir, math.Abs(t1-t0), opt, n, d)
 		if err != nil {
 			return nil, err
 		}
@@ -137,6 +141,12 @@ func SolveAdaptive(f Field, x0 *mat.Dense, opt AdaptiveOptions) (*AdaptiveResult
 	for math.Abs(t1-t) > 1e-12*math.Max(1, math.Abs(t1)) {
 		if res.Accepted+res.Rejected >= maxSteps {
 			return nil, fmt.Errorf("ode: dopri5 gave up after %d steps at t=%.4g (h=%.3g); loosen rtol/atol or raise MaxSteps", maxSteps, t, h)
+		}
+		if h < opt.HMin && math.Abs(t1-t) > opt.HMin {
+			if nonFinite {
+				return nil, fmt.Errorf("ode: dopri5 at t=%.4g: %w in the stages down to the minimum step HMin=%g; check the field", t, ErrNaN, opt.HMin)
+			}
+			return nil, fmt.Errorf("ode: dopri5 stopped at t=%.4g: the tolerances need a step of %.3g, below the minimum HMin=%g; loosen rtol/atol or lower HMin (the field may be stiff or singular near t=%.4g)", t, h, opt.HMin, t)
 		}
 		if h < 1e-14*math.Max(1, math.Abs(t)) {
 			if nonFinite {
@@ -221,7 +231,9 @@ func SolveAdaptive(f Field, x0 *mat.Dense, opt AdaptiveOptions) (*AdaptiveResult
 
 // initialStep is Hairer's starting step size heuristic (Solving ODEs I,
 // II.4): balance h0 = 0.01 |x| / |f| against a second-derivative estimate.
-func initialStep(eval func(float64, *mat.Dense) ([]float64, error), t0 float64, x, f0 []float64, dir float64, opt AdaptiveOptions, n, d int) (float64, error) {
+// The trial step stays within the interval (of length span): a field that is
+// nearly zero at t0 would otherwise be evaluated far outside it.
+func initialStep(eval func(float64, *mat.Dense) ([]float64, error), t0 float64, x, f0 []float64, dir, span float64, opt AdaptiveOptions, n, d int) (float64, error) {
 	norm := func(v []float64) float64 {
 		s := 0.0
 		for i, a := range v {
@@ -235,6 +247,7 @@ func initialStep(eval func(float64, *mat.Dense) ([]float64, error), t0 float64, 
 	if d0 >= 1e-5 && d1 >= 1e-5 {
 		h0 = 0.01 * d0 / d1
 	}
+	h0 = math.Min(h0, span)
 	y := mat.NewDense(n, d, nil)
 	yr := y.RawMatrix().Data
 	copy(yr, x)

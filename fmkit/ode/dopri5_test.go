@@ -83,7 +83,9 @@ func TestDopri5BadInput(t *testing.T) {
 		{AdaptiveOptions{RTol: 0, ATol: 1e-6}, "positive tolerances"},
 		{AdaptiveOptions{RTol: 1e-3, ATol: -1}, "positive tolerances"},
 		{AdaptiveOptions{RTol: 1e-3, ATol: 1e-6, T0: 2, T1: 2}, "empty time interval"},
-		{AdaptiveOptions{RTol: 1e-9, ATol: 1e-12, MaxSteps: 3}, "gave up after 3 steps"},
+		{AdaptiveOptions{RTol: 1e-9, ATol: 1e-12, MaxSteps: 3}, "gave up after 3 steps at t=0."},
+		{AdaptiveOptions{RTol: 1e-3, ATol: 1e-6, HMin: -1}, "HMin must be >= 0"},
+		{AdaptiveOptions{RTol: math.NaN(), ATol: 1e-6}, "positive tolerances"},
 	} {
 		if _, err := SolveAdaptive(rotation, x0, c.opt); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("%+v: got %v, want %q", c.opt, err, c.want)
@@ -100,5 +102,53 @@ func TestDopri5BadInput(t *testing.T) {
 	}
 	if _, err := Method("dopri5"); err == nil || !strings.Contains(err.Error(), "SolveAdaptive") {
 		t.Errorf("Method(dopri5): %v", err)
+	}
+}
+
+// A stiff field needs steps far below HMin: the solver stops and says at
+// which t; without HMin it gets there with many small steps. A field that
+// blows up at t = 1/2 stops the solver there, whichever limit is hit first.
+func TestDopri5MinimumStepAndBlowUp(t *testing.T) {
+	stiff := PointFunc(func(t float64, x, dx []float64) { dx[0] = -2000 * (x[0] - math.Cos(t)) })
+	x0 := mat.NewDense(1, 1, []float64{0})
+	_, err := SolveAdaptive(stiff, x0, AdaptiveOptions{RTol: 1e-6, ATol: 1e-9, HMin: 0.01})
+	if err == nil || !strings.Contains(err.Error(), "below the minimum HMin=0.01") || !strings.Contains(err.Error(), "stopped at t=0") {
+		t.Errorf("stiff field with HMin: %v", err)
+	}
+	res, err := SolveAdaptive(stiff, x0, AdaptiveOptions{RTol: 1e-6, ATol: 1e-9})
+	if err != nil || math.Abs(res.X.At(0, 0)-math.Cos(1)) > 1e-3 {
+		t.Errorf("stiff field without HMin: %v %v", res, err)
+	}
+	// x' = x^2 from x(0) = 2 is 2 / (1 - 2t): it blows up at t = 1/2.
+	blow := PointFunc(func(t float64, x, dx []float64) { dx[0] = x[0] * x[0] })
+	for _, opt := range []AdaptiveOptions{
+		{RTol: 1e-6, ATol: 1e-6},
+		{RTol: 1e-6, ATol: 1e-6, HMin: 1e-6},
+		{RTol: 1e-6, ATol: 1e-6, MaxSteps: 200},
+	} {
+		_, err := SolveAdaptive(blow, mat.NewDense(1, 1, []float64{2}), opt)
+		if err == nil || !strings.Contains(err.Error(), "t=0.5") {
+			t.Errorf("blow-up at t=1/2 with %+v: got %v, want an error naming t=0.5", opt, err)
+		}
+		t.Log(err)
+	}
+}
+
+// The starting-step heuristic never evaluates the field outside [T0, T1]:
+// a nearly constant, slow field suggests a huge first step (here 100).
+func TestDopri5FirstStepStaysInTheInterval(t *testing.T) {
+	slow := FieldFunc(func(tt float64, x *mat.Dense) (*mat.Dense, error) {
+		if tt < 0 || tt > 1 {
+			return nil, errors.New("evaluated outside [0, 1]")
+		}
+		v := mat.NewDense(1, 1, []float64{1e-4})
+		return v, nil
+	})
+	res, err := SolveAdaptive(slow, mat.NewDense(1, 1, []float64{1}), AdaptiveOptions{RTol: 1e-6, ATol: 1e-6})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if math.Abs(res.X.At(0, 0)-1.0001) > 1e-9 {
+		t.Errorf("x(1) = %v, want 1.0001", res.X.At(0, 0))
 	}
 }

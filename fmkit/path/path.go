@@ -22,6 +22,14 @@
 // the straight line) implement Path directly with a general x_t and velocity.
 // Everything is evaluated on the host in float64: a training batch of x_t is
 // built here ("simulation-free": no ODE is solved) and fed to the network.
+//
+// Other affine paths are given by their Schedule and registered by name:
+// "vp" (the variance-preserving diffusion, VP), "cosine" (Cosine), "poly2"
+// and "poly3" (Polynomial); LookupSchedule returns the schedules
+// themselves. On an affine Gaussian path the velocity, the noise x0, the
+// data x1 and the score are interchangeable predictions (Param, Convert).
+// VP.SimulateForward simulates the diffusion's forward SDE, and
+// MixtureScore is the exact score of a Gaussian-mixture target.
 package path
 
 import (

@@ -50,6 +50,9 @@ func checkPath(t *testing.T, p Path) {
 
 func TestRegisteredPaths(t *testing.T) {
 	for _, name := range Names() {
+		if name == "vp" {
+			continue // approximate endpoints by design: see TestScheduleEndpoints
+		}
 		p, err := Lookup(name)
 		if err != nil {
 			t.Fatal(err)

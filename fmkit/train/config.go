@@ -18,6 +18,13 @@
 //
 // No ODE is solved and no likelihood is computed during training.
 //
+// The same loop trains two other models (see objective.go and
+// conditional.go): a score model by denoising score matching
+// (Objective "score": the network predicts the noise x0, and Model.Velocity
+// converts it into the probability-flow velocity), and a class-conditional
+// model v_theta(t, x, c) with label dropout for classifier-free guidance
+// (Classes > 0; Model.Guided, Model.SampleGuided).
+//
 // Train runs the loop with a progress display (in place in GoNB, a text bar
 // in a terminal) and returns a Model, which is an ode.Field: integrate it from
 // samples of p0 to get samples of p1. Cached trains once per configuration and
@@ -34,6 +41,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/flowmatching/gofm/fmkit/coupling"
 	"github.com/flowmatching/gofm/fmkit/data"
 	"github.com/flowmatching/gofm/fmkit/field"
 	"github.com/flowmatching/gofm/fmkit/path"
@@ -45,7 +53,7 @@ type Config struct {
 	Source   string    `json:"source"`   // p0: a data.Lookup name, usually "gaussian"
 	Target   string    `json:"target"`   // p1: a data.Lookup name, e.g. "moons"
 	Path     string    `json:"path"`     // conditional path: a path.Lookup name, e.g. "linear"
-	Coupling string    `json:"coupling"` // "independent" or "ot" (exact minibatch OT)
+	Coupling string    `json:"coupling"` // "independent", "ot" (exact minibatch OT) or "sinkhorn" (entropic OT, needs SinkhornEps)
 	Field    field.MLP `json:"field"`    // the network v_theta
 	Steps    int       `json:"steps"`    // Adam steps
 	Batch    int       `json:"batch"`    // pairs per step
@@ -56,12 +64,25 @@ type Config struct {
 	MinLRFraction float64 `json:"min_lr_fraction"`
 	Seed          uint64  `json:"seed"` // seeds the data stream, t, and the initial weights
 
+	// SinkhornEps is the entropic regularisation of the "sinkhorn" coupling
+	// (squared-distance units, > 0; see coupling.Sinkhorn). Left out of the
+	// hash when zero, so that existing configurations keep their checkpoints.
+	SinkhornEps float64 `json:"sinkhorn_eps,omitempty"`
+
+	// Objective, Classes and LabelDrop select the score model and the
+	// conditional model (see objective.go); their zero values are the CFM
+	// velocity model, and are left out of the hash so that existing
+	// configurations keep their checkpoints.
+	Objective string  `json:"objective,omitempty"`  // "" or "velocity": CFM; "score": denoising score matching
+	Classes   int     `json:"classes,omitempty"`    // > 0: conditional v_theta(t, x, c) on a labelled target
+	LabelDrop float64 `json:"label_drop,omitempty"` // probability that a label is replaced by ∅ in training (classifier-free guidance)
+
 	// Quiet turns the progress display off (not part of the model's identity).
 	Quiet bool `json:"-"`
 }
 
 // Couplings lists the accepted Coupling names.
-var Couplings = []string{"independent", "ot"}
+var Couplings = []string{"independent", "ot", "sinkhorn"}
 
 // DefaultConfig learns Gaussian -> two moons with the linear path:
 // MLP 3x64 Swish, batch 256, 3000 Adam steps at lr 1e-2 with cosine decay.
@@ -92,6 +113,9 @@ func (c Config) Validate() error {
 	if !slices.Contains(Couplings, strings.ToLower(c.Coupling)) {
 		return fmt.Errorf("train: unknown coupling %q: use one of %s", c.Coupling, strings.Join(Couplings, ", "))
 	}
+	if _, err := coupling.Lookup(c.Coupling, c.SinkhornEps); err != nil {
+		return fmt.Errorf("train: %w (set SinkhornEps)", err)
+	}
 	if err := c.Field.Validate(); err != nil {
 		return fmt.Errorf("train: %w", err)
 	}
@@ -116,7 +140,7 @@ func (c Config) Validate() error {
 	default:
 		return fmt.Errorf("train: unknown LRDecay %q: use \"none\" or \"cosine\"", c.LRDecay)
 	}
-	return nil
+	return c.validateModel()
 }
 
 // LearningRate is the learning rate used at step k (0-based).
@@ -142,7 +166,7 @@ func (c Config) Hash() string {
 // String is a one-line summary.
 func (c Config) String() string {
 	return fmt.Sprintf("%s -> %s, %s path, %s coupling, %s, %d steps x batch %d, lr %g (%s)",
-		c.Source, c.Target, c.Path, c.Coupling, c.Field, c.Steps, c.Batch, c.LR, orNone(c.LRDecay))
+		c.Source, c.Target, c.Path, c.Coupling, c.Field, c.Steps, c.Batch, c.LR, orNone(c.LRDecay)) + c.modelSummary()
 }
 
 func orNone(s string) string {

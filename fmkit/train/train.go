@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"strings"
 	"time"
 
 	"github.com/gomlx/gomlx/backends"
@@ -16,11 +15,11 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/flowmatching/gofm/fmkit"
+	"github.com/flowmatching/gofm/fmkit/coupling"
 	"github.com/flowmatching/gofm/fmkit/data"
 	"github.com/flowmatching/gofm/fmkit/internal/gx"
 	"github.com/flowmatching/gofm/fmkit/nb"
 	"github.com/flowmatching/gofm/fmkit/ode"
-	"github.com/flowmatching/gofm/fmkit/ot"
 	"github.com/flowmatching/gofm/fmkit/path"
 )
 
@@ -36,6 +35,7 @@ type Model struct {
 	backend  backends.Backend
 	ctx      *context.Context
 	velocity *context.Exec
+	guided   *context.Exec // classifier-free guided field of a conditional model (conditional.go)
 }
 
 // Trainer owns the state of a CFM training run: the network and Adam state
@@ -54,6 +54,7 @@ type Trainer struct {
 	t        []float64
 	tb, xtb  []float32 // float32 buffers handed to the graph
 	utb      []float32
+	cond     *condState // labels of a conditional model (conditional.go)
 }
 
 // NewTrainer validates cfg, initialises the network with cfg.Seed and
@@ -74,12 +75,17 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	tgt, _ := data.Lookup(cfg.Target)
 	p, _ := path.Lookup(cfg.Path)
 	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
-	exec, err := context.NewExec(backend, ctx, func(ctx *context.Context, t, xt, ut, lr *Node) *Node {
-		optimizers.LearningRateVar(ctx, dtypes.Float32, cfg.LR).SetValueGraph(lr)
-		loss := LossGraph(ctx, cfg, t, xt, ut)
-		opt.UpdateGraph(ctx, t.Graph(), loss)
-		return loss
-	})
+	var exec *context.Exec
+	if cfg.Classes > 0 {
+		exec, err = newConditionalStep(backend, ctx, cfg, opt)
+	} else {
+		exec, err = context.NewExec(backend, ctx, func(ctx *context.Context, t, xt, ut, lr *Node) *Node {
+			optimizers.LearningRateVar(ctx, dtypes.Float32, cfg.LR).SetValueGraph(lr)
+			loss := LossGraph(ctx, cfg, t, xt, ut)
+			opt.UpdateGraph(ctx, t.Graph(), loss)
+			return loss
+		})
+	}
 	if err != nil {
 		return nil, fmt.Errorf("train: building the training step: %w", err)
 	}
@@ -94,19 +100,21 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 }
 
 // Draw samples one batch of the coupling q(x0, x1) and times t ~ U[0, 1]:
-// x1 ~ p1 and x0 ~ p0 independently, then, for the "ot" coupling, x0 is
-// re-paired with x1 by the exact optimal assignment of the minibatch
-// (minimising sum_i ||x0_perm(i) - x1_i||^2).
+// x1 ~ p1 and x0 ~ p0 independently, then x0 is re-paired with x1 by the
+// configured minibatch coupling (package coupling): "independent" keeps the
+// pairs, "ot" uses the exact optimal assignment of the minibatch
+// (minimising sum_i ||x0_perm(i) - x1_i||^2), "sinkhorn" draws each x1's
+// partner from the entropic plan with regularisation SinkhornEps.
 func (tr *Trainer) Draw() (t []float64, x0, x1 *mat.Dense, err error) {
 	b := tr.Config.Batch
 	x1 = tr.tgt.Sample(b, tr.rng)
 	x0 = tr.src.Sample(b, tr.rng)
-	if strings.ToLower(tr.Config.Coupling) == "ot" {
-		perm, _, err := ot.Match(x1, x0)
-		if err != nil {
-			return nil, nil, nil, fmt.Errorf("train: minibatch OT coupling: %w", err)
-		}
-		x0 = permuteRows(x0, perm)
+	q, err := coupling.Lookup(tr.Config.Coupling, tr.Config.SinkhornEps)
+	if err != nil {
+		return nil, nil, nil, fmt.Errorf("train: %w", err)
+	}
+	if x0, err = q.Pair(x0, x1, tr.rng); err != nil {
+		return nil, nil, nil, fmt.Errorf("train: minibatch coupling: %w", err)
 	}
 	t = make([]float64, b)
 	for i := range t {
@@ -129,6 +137,9 @@ func permuteRows(x *mat.Dense, perm []int) *mat.Dense {
 // it builds x_t and u_t on the conditional path and runs the compiled step.
 // It returns the batch loss, and an error if it is NaN or Inf.
 func (tr *Trainer) StepOn(t []float64, x0, x1 *mat.Dense, lr float64) (float64, error) {
+	if tr.Config.Classes > 0 {
+		return 0, fmt.Errorf("train: the model is conditional (%d classes): call StepOnLabelled with the labels of x1", tr.Config.Classes)
+	}
 	s, err := path.Interpolate(tr.path, t, x0, x1)
 	if err != nil {
 		return 0, err
@@ -141,7 +152,7 @@ func (tr *Trainer) StepOn(t []float64, x0, x1 *mat.Dense, lr float64) (float64, 
 		tr.tb[i] = float32(v)
 	}
 	gx.Fill32(tr.xtb, s.XT)
-	gx.Fill32(tr.utb, s.UT)
+	gx.Fill32(tr.utb, tr.Config.regressionTarget(s))
 	outs, err := tr.exec.Exec(
 		tensors.FromFlatDataAndDimensions(tr.tb, b),
 		tensors.FromFlatDataAndDimensions(tr.xtb, b, d),
@@ -160,6 +171,9 @@ func (tr *Trainer) StepOn(t []float64, x0, x1 *mat.Dense, lr float64) (float64, 
 
 // Step draws a batch and takes the k-th (0-based) step of the schedule.
 func (tr *Trainer) Step(k int) (float64, error) {
+	if tr.Config.Classes > 0 {
+		return tr.stepConditional(k)
+	}
 	t, x0, x1, err := tr.Draw()
 	if err != nil {
 		return 0, err
@@ -192,7 +206,7 @@ func Train(cfg Config) (*Model, error) {
 	defer tr.Close()
 	var prog *nb.Progress
 	if !cfg.Quiet {
-		prog = nb.NewProgress("CFM training: "+cfg.Source+" -> "+cfg.Target, cfg.Steps)
+		prog = nb.NewProgress(cfg.progressTitle(), cfg.Steps)
 	}
 	start := time.Now()
 	for k := range cfg.Steps {
@@ -232,8 +246,11 @@ func (m *Model) Velocity(t float64, x *mat.Dense) (*mat.Dense, error) {
 	if d != m.Config.Field.Dim {
 		return nil, fmt.Errorf("model: points have %d columns but the model's dimension is %d", d, m.Config.Field.Dim)
 	}
+	if m.Config.Classes > 0 {
+		return nil, fmt.Errorf("model: the model is conditional (%d classes): evaluate it with Guided(labels, w) or sample with SampleGuided", m.Config.Classes)
+	}
 	if m.velocity == nil {
-		exec, err := context.NewExec(m.backend, m.Context(), m.VelocityGraph)
+		exec, err := context.NewExec(m.backend, m.Context(), m.networkGraph)
 		if err != nil {
 			return nil, fmt.Errorf("model: building v_theta: %w", err)
 		}
@@ -243,7 +260,7 @@ func (m *Model) Velocity(t float64, x *mat.Dense) (*mat.Dense, error) {
 	if err != nil {
 		return nil, fmt.Errorf("model: evaluating v_theta at t=%v: %w", t, err)
 	}
-	return gx.Dense(outs[0])
+	return m.toVelocity(t, x, outs[0])
 }
 
 // Source returns the model's p0.
@@ -273,6 +290,9 @@ func (m *Model) Context() *context.Context { return m.ctx.Reuse() }
 
 // VelocityGraph builds v_theta(t, x) inside a graph, with the weights of
 // ctx (use Context()). t is a scalar or has shape [B]; x has shape [B, d].
+// It panics for a score model or a conditional model, whose velocity is not
+// the network's output (use Velocity, or Guided).
 func (m *Model) VelocityGraph(ctx *context.Context, t, x *Node) *Node {
+	m.Config.mustBeVelocityNetwork("VelocityGraph")
 	return m.Config.Field.Build(ctx.In(fieldScope), t, x)
 }
