@@ -6,6 +6,11 @@
 #   3. go test ./...                       (timeout $GO_TEST_TIMEOUT, default 10m)
 #   4. scripts/test_nbrun.sh               (the notebook runner catches failures)
 #   5. nbrun.py notebooks/ exercises/ solutions/   (folders without notebooks skipped)
+#   6. go vet + go test in docker/dockertest (a module of its own, which ./... does
+#      not enter: BuildKit's Dockerfile parser on docker/Dockerfile)
+#   7. tests/browser/run.sh                (index and exercise notebooks run through
+#                                           JupyterLab's UI in headless Chromium)
+#   8. tests/browser/run.sh --selftest     (the browser test's own failure cases)
 #
 # All steps run even when one fails; the summary lists each with its time and
 # the script exits non-zero if any failed. Extra arguments go to nbrun.py
@@ -60,6 +65,10 @@ for dir in notebooks exercises solutions; do
     skip "notebooks: $dir/" "no notebooks"
   fi
 done
+
+step "docker parser test" bash -c 'cd docker/dockertest && go vet ./... && go test -timeout "$1" ./...' _ "$GO_TEST_TIMEOUT"
+step "browser test" tests/browser/run.sh
+step "browser self-test" tests/browser/run.sh --selftest
 
 echo
 echo "=== summary ($((SECONDS - T_ALL))s)"
