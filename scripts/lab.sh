@@ -56,14 +56,17 @@ if [ "$(id -u)" = 0 ]; then
   BROWSER_OPT+=(--allow-root)
 fi
 
-mkdir -p "$ROOT/notebooks"
-echo "lab: JupyterLab on http://127.0.0.1:$PORT/lab?token=$JUPYTER_TOKEN"
-echo "lab: notebooks in $ROOT/notebooks (kernel: Go (gonb)); Ctrl-C to stop"
-cd "$ROOT/notebooks"
+# The lab serves the whole repository, so that exercises/ and solutions/ open
+# too (the index links to them), and starts on notebooks/index.ipynb.
+START=lab/tree/notebooks/index.ipynb
+echo "lab: JupyterLab on http://127.0.0.1:$PORT/$START?token=$JUPYTER_TOKEN"
+echo "lab: notebooks in $ROOT/notebooks, exercise 6.2 in exercises/ and solutions/ (kernel: Go (gonb)); Ctrl-C to stop"
+cd "$ROOT"
 exec "$VENV/bin/jupyter" lab \
   --ServerApp.ip=127.0.0.1 \
   --ServerApp.port="$PORT" \
   --ServerApp.port_retries=0 \
-  --ServerApp.root_dir="$ROOT/notebooks" \
+  --ServerApp.root_dir="$ROOT" \
+  --LabApp.default_url="/$START" \
   "${BROWSER_OPT[@]}" \
   "${EXTRA[@]}"
