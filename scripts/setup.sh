@@ -9,6 +9,16 @@
 #                                       its env puts .venv/bin and go's directory
 #                                       first on the kernel's PATH.
 #
+# Opt-in, XLA on the CPU (the pure-Go backend needs nothing of this):
+#   FMKIT_XLA=cpu scripts/setup.sh  also installs XLA's CPU PJRT plugin from
+#       PyPI into .venv (the wheel lammps-jax-pjrt-cpu, pinned by version and
+#       hash, without its Python dependencies: it is a plain shared library)
+#       and points the gonb kernel at it (PJRT_PLUGIN_LIBRARY_PATH in its
+#       kernel.json), so fmkit's automatic choice runs notebooks on XLA; for a
+#       terminal, `. .venv/fmkit-xla.env` does the same.
+#   FMKIT_XLA=off scripts/setup.sh  uninstalls it and removes the setting.
+#   Unset, the last choice stays (recorded in .venv/.fmkit-xla).
+#
 # No Jupyter files are written to $HOME. Idempotent: when nothing it depends on changed
 # (requirements, go.mod/go.sum, this script, the go and python it uses, the
 # repo's location) it only checks that the pieces are there and returns.
@@ -74,7 +84,32 @@ go_done() {
   [ -x "$VENV/bin/gonb" ] && [ -x "$VENV/bin/goimports" ] && [ -f "$KDIR/kernel.json" ] \
     && [ -f "$STAMP.go" ] && [ "$(cat "$STAMP.go")" = "$GO_WANT" ]
 }
-complete() { [ "${FMKIT_SETUP_FORCE:-0}" != 1 ] && py_done && go_done; }
+# XLA's CPU plugin (opt-in, see the top of this file).
+XLA_WHEEL='lammps-jax-pjrt-cpu==0.11.2 --hash=sha256:1319390d948b39f69f7dade496b7c385149d9ca6097a6b62114da113216d9ad1'
+XLA_STATE="$VENV/.fmkit-xla"
+XLA_ENV="$VENV/fmkit-xla.env"
+XLA_WANT="${FMKIT_XLA:-$(cat "$XLA_STATE" 2>/dev/null || echo off)}"
+case "$XLA_WANT" in
+  cpu|off) ;;
+  *) die "FMKIT_XLA=$XLA_WANT: use FMKIT_XLA=cpu (install XLA's CPU plugin) or FMKIT_XLA=off (remove it)" ;;
+esac
+xla_plugin_dir() {
+  "$VENV/bin/python" -c 'import lammps_jax_pjrt_cpu as p; print(p.PLUGIN_PATH.parent) if p.PLUGIN_PATH.is_file() else exit(1)' 2>/dev/null
+}
+# kernel_pjrt prints the kernel's PJRT_PLUGIN_LIBRARY_PATH (empty if none).
+kernel_pjrt() {
+  "$VENV/bin/python" -c 'import json, sys; print(json.load(open(sys.argv[1])).get("env", {}).get("PJRT_PLUGIN_LIBRARY_PATH", ""))' "$KDIR/kernel.json" 2>/dev/null
+}
+xla_done() {
+  [ -f "$XLA_STATE" ] && [ "$(cat "$XLA_STATE")" = "$XLA_WANT" ] && [ -f "$KDIR/kernel.json" ] || return 1
+  if [ "$XLA_WANT" = cpu ]; then
+    local dir
+    dir="$(xla_plugin_dir)" && [ -n "$dir" ] && [ "$(kernel_pjrt)" = "$dir" ] && [ -f "$XLA_ENV" ]
+  else
+    [ -z "$(kernel_pjrt)" ] && [ ! -f "$XLA_ENV" ]
+  fi
+}
+complete() { [ "${FMKIT_SETUP_FORCE:-0}" != 1 ] && py_done && go_done && xla_done; }
 
 if complete; then
   say "up to date: $VENV (gonb kernel, $GOVERSION, Python $PYVERSION)"
@@ -171,6 +206,52 @@ PY
   done
 }
 
+# --- XLA's CPU plugin (opt-in) ------------------------------------------------
+setup_xla() {
+  local dir=""
+  if [ "$XLA_WANT" = cpu ]; then
+    say "installing XLA's CPU PJRT plugin (PyPI: ${XLA_WHEEL%% *}, ~200 MB) into .venv"
+    local req
+    req="$(mktemp)"
+    echo "$XLA_WHEEL" >"$req"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" \
+      || { rm -f "$req"; die "pip install ${XLA_WHEEL%% *} failed (is PyPI reachable?); FMKIT_XLA=off scripts/setup.sh goes back to the pure-Go backend"; }
+    rm -f "$req"
+    dir="$(xla_plugin_dir)" || die "the plugin package installed but pjrt_c_api_cpu_plugin.so is missing from it"
+    echo "export PJRT_PLUGIN_LIBRARY_PATH='$dir'" >"$XLA_ENV.tmp" && mv "$XLA_ENV.tmp" "$XLA_ENV"
+  else
+    if "$VENV/bin/python" -m pip show --quiet lammps-jax-pjrt-cpu >/dev/null 2>&1; then
+      say "removing XLA's CPU PJRT plugin from .venv"
+      "$VENV/bin/python" -m pip uninstall --quiet --yes lammps-jax-pjrt-cpu || die "pip uninstall lammps-jax-pjrt-cpu failed"
+    fi
+    rm -f "$XLA_ENV"
+  fi
+  # The kernel finds the plugin through PJRT_PLUGIN_LIBRARY_PATH in its env.
+  "$VENV/bin/python" - "$KDIR/kernel.json" "$dir" <<'PY' || die "could not update kernel.json for XLA"
+import json, os, sys
+path, plugin_dir = sys.argv[1:]
+with open(path) as f:
+    spec = json.load(f)
+env = spec.setdefault("env", {})
+if plugin_dir:
+    env["PJRT_PLUGIN_LIBRARY_PATH"] = plugin_dir
+else:
+    env.pop("PJRT_PLUGIN_LIBRARY_PATH", None)
+tmp = path + ".tmp"
+with open(tmp, "w") as f:
+    json.dump(spec, f, indent=1)
+    f.write("\n")
+os.replace(tmp, path)
+PY
+  echo "$XLA_WANT" >"$XLA_STATE"
+  if [ "$XLA_WANT" = cpu ]; then
+    say "XLA on the CPU: the gonb kernel now runs fmkit on xla:cpu (plugin in $dir);"
+    say "  in a terminal: . .venv/fmkit-xla.env; back to pure Go: FMKIT_XLA=off scripts/setup.sh (or GOMLX_BACKEND=go)"
+  else
+    say "XLA plugin: off (fmkit runs on the pure-Go backend unless a plugin is installed elsewhere)"
+  fi
+}
+
 if [ "${FMKIT_SETUP_FORCE:-0}" = 1 ] || ! py_done; then
   rm -f "$STAMP.py" "$STAMP.go"   # the kernel spec is checked with the venv's jupyter
   setup_python
@@ -185,6 +266,9 @@ if [ "${FMKIT_SETUP_FORCE:-0}" = 1 ] || ! go_done; then
   echo "$GO_WANT" >"$STAMP.go"
 else
   say "gonb, goimports and the kernel spec up to date"
+fi
+if ! xla_done; then
+  setup_xla
 fi
 
 GONB_VERSION="$(GOWORK=off "$GO" list -m -f '{{.Version}}' github.com/janpfeifer/gonb 2>/dev/null || echo '?')"

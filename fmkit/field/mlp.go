@@ -127,6 +127,10 @@ func (m MLP) Build(ctx *context.Context, t, x *Node) *Node {
 	}
 	act := activationByName[strings.ToLower(m.Activation)]
 	h := Concatenate([]*Node{x, m.TimeEmbedding(t)}, -1)
+	if !useLayerVariables(ctx, x.Graph()) {
+		return m.buildFlat(ctx, h, act) // all weights in one vector (see ThetaName)
+	}
+	// One pair of variables per layer (see useLayerVariables).
 	for i := range m.Depth {
 		h = activations.Apply(act, Linear(ctx.Inf("hidden_%d", i), h, m.Width))
 	}
