@@ -54,11 +54,37 @@ func ChooseBackend() Choice {
 	return Choice{Config: DefaultGoConfig, Reason: "GoMLX pure-Go backend; no XLA PJRT plugin installed, set $" + BackendEnv + " to override"}
 }
 
-// DefaultGoConfig is the pure-Go backend as fmkit configures it: ops run one
-// after the other and each matrix product is split over the cores (see
-// field.MatMulFastGrad), which is faster for fmkit's networks than GoMLX's
-// default of running independent ops concurrently.
-const DefaultGoConfig = "go:ops_sequential"
+// DefaultGoConfig is the pure-Go backend as fmkit configures it:
+// independent ops run concurrently ("ops_parallel") on a worker pool with no
+// cap ("parallelism=-1"). fmkit's graphs use both: training and sampling
+// split a batch into one chunk per core (see field.Chunks), whose ops then
+// run side by side, and a matrix product may spread its row blocks over the
+// pool (see field.MatMulFastGrad) without the deadlock this nesting causes
+// in GoMLX v0.26's capped pool (docs/performance.md).
+const DefaultGoConfig = "go:ops_parallel,parallelism=-1"
+
+// goOptions are the options of a pure-Go backend configuration that fmkit's
+// graphs depend on, read as GoMLX reads them (in order, the last one wins).
+type goOptions struct {
+	sequential bool // ops run one at a time ("ops_sequential")
+	unbounded  bool // the worker pool has no cap ("parallelism=-1")
+}
+
+func parseGoOptions(config string) goOptions {
+	var o goOptions
+	_, opts, _ := strings.Cut(config, ":")
+	for _, opt := range strings.Split(opts, ",") {
+		switch key, value, _ := strings.Cut(opt, "="); key {
+		case "ops_sequential":
+			o.sequential = true
+		case "ops_parallel":
+			o.sequential = false
+		case "parallelism":
+			o.unbounded = strings.HasPrefix(strings.TrimSpace(value), "-")
+		}
+	}
+	return o
+}
 
 var (
 	backendOnce   sync.Once
@@ -101,12 +127,44 @@ func NewBackend(config string) (b backends.Backend, err error) {
 			b, err = nil, fmt.Errorf("creating GoMLX backend %q: %v", config, r)
 		}
 	}()
-	b, err = backends.NewWithConfig(config)
+	if name == "go" && strings.Contains(config, "parallelism=") {
+		// GoMLX v0.26's pure-Go backend prints "SimpleGo backend: parallelism
+		// set to N" on stdout for this option, which would land in every
+		// notebook cell and in JSON reports.
+		withoutStdout(func() { b, err = backends.NewWithConfig(config) })
+	} else {
+		b, err = backends.NewWithConfig(config)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("creating GoMLX backend %q: %w (the pure-Go backend always works: GOMLX_BACKEND=go)", config, err)
 	}
-	if _, opts, _ := strings.Cut(config, ":"); name == "go" && slices.Contains(strings.Split(opts, ","), "ops_sequential") {
-		backendinfo.MarkSplittable(b)
+	if name == "go" {
+		// Nested use of the worker pool is safe when ops run one at a time
+		// or when the pool is unbounded; independent chunks of a batch run
+		// side by side only with concurrent ops on an unbounded pool.
+		o := parseGoOptions(config)
+		if o.sequential || o.unbounded {
+			backendinfo.MarkSplittable(b)
+		}
+		if !o.sequential && o.unbounded {
+			backendinfo.MarkConcurrent(b)
+		}
 	}
 	return b, nil
+}
+
+// withoutStdout runs f with os.Stdout pointed at the null device.
+func withoutStdout(f func()) {
+	null, err := os.OpenFile(os.DevNull, os.O_WRONLY, 0)
+	if err != nil {
+		f()
+		return
+	}
+	saved := os.Stdout
+	os.Stdout = null
+	defer func() {
+		os.Stdout = saved
+		_ = null.Close()
+	}()
+	f()
 }

@@ -1,6 +1,8 @@
 package fmkit
 
 import (
+	"io"
+	"os"
 	"strings"
 	"testing"
 )
@@ -39,5 +41,44 @@ func TestNewBackendErrors(t *testing.T) {
 	b, err := NewBackend(DefaultGoConfig)
 	if err != nil || b.String() != "go" {
 		t.Errorf("pure-Go backend: %v %v", b, err)
+	}
+}
+
+// The pure-Go options fmkit's graphs depend on are read as GoMLX reads them
+// (in order, the last one wins), and NewBackend prints nothing: GoMLX v0.26
+// prints a line on stdout for "parallelism=".
+func TestGoOptions(t *testing.T) {
+	for _, c := range []struct {
+		config                string
+		sequential, unbounded bool
+	}{
+		{"go", false, false},
+		{DefaultGoConfig, false, true},
+		{"go:ops_sequential", true, false},
+		{"go:ops_sequential,ops_parallel", false, false},
+		{"go:ops_parallel,ops_sequential,parallelism=-1", true, true},
+		{"go:parallelism=4", false, false},
+	} {
+		o := parseGoOptions(c.config)
+		if o.sequential != c.sequential || o.unbounded != c.unbounded {
+			t.Errorf("%s: got %+v, want sequential %v, unbounded %v", c.config, o, c.sequential, c.unbounded)
+		}
+	}
+
+	r, w, err := os.Pipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	saved := os.Stdout
+	os.Stdout = w
+	_, err = NewBackend(DefaultGoConfig)
+	os.Stdout = saved
+	w.Close()
+	out, _ := io.ReadAll(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) > 0 {
+		t.Errorf("NewBackend(%q) printed %q", DefaultGoConfig, out)
 	}
 }

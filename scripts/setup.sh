@@ -7,7 +7,9 @@
 #   .venv/share/jupyter/kernels/gonb/   the GoNB kernel spec ("Go (gonb)"),
 #                                       found by Jupyter through sys.prefix;
 #                                       its env puts .venv/bin and go's directory
-#                                       first on the kernel's PATH.
+#                                       first on the kernel's PATH, and links
+#                                       cells without debug information
+#                                       (GOFLAGS, faster builds).
 #
 # Opt-in, XLA on the CPU (the pure-Go backend needs nothing of this):
 #   FMKIT_XLA=cpu scripts/setup.sh  also installs XLA's CPU PJRT plugin from
@@ -171,6 +173,11 @@ with open(path) as f:
     spec = json.load(f)
 spec.setdefault("env", {})
 spec["env"]["PATH"] = os.pathsep.join([venv_bin, go_bin, "${PATH}"])
+# GoNB builds every cell as a new program; linking it without the symbol
+# table and DWARF (-s -w) takes about half the time (~1.2 s instead of
+# ~2.5 s per cell for a program importing fmkit). Panics still print their
+# stack traces. Quoted: cmd/go splits GOFLAGS like a shell.
+spec["env"]["GOFLAGS"] = "'-ldflags=-s -w'"
 spec.setdefault("metadata", {})["fmkit"] = "written by scripts/setup.sh"
 tmp = path + ".tmp"
 with open(tmp, "w") as f:

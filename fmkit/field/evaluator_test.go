@@ -7,13 +7,15 @@ import (
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/core/tensors"
 	"github.com/gomlx/gomlx/pkg/ml/context"
+
+	"github.com/flowmatching/gofm/fmkit"
 )
 
 // The Evaluator gives Build's values, for a scalar t and for one t per
 // point, twice in one graph, on both layouts.
 func TestEvaluatorMatchesBuild(t *testing.T) {
 	rng := rand.New(rand.NewPCG(9, 9))
-	for _, config := range []string{"go:ops_sequential", "go"} {
+	for _, config := range []string{fmkit.DefaultGoConfig, "go:ops_sequential", "go"} {
 		b := newBackend(t, config)
 		for _, m := range []MLP{DefaultMLP(2), {Dim: 3, Width: 16, Depth: 0, Activation: "tanh", TimeFreqs: 0, MaxFreq: 1}} {
 			ctx := context.New()

@@ -41,7 +41,7 @@ func flat(t *tensors.Tensor) []float64 { return tensors.MustCopyFlatData[float64
 // and without splitting the products over row blocks.
 func TestMatMulFastGradMatchesDot(t *testing.T) {
 	rng := rand.New(rand.NewPCG(3, 4))
-	for _, config := range []string{"go", "go:ops_sequential"} {
+	for _, config := range []string{"go", "go:ops_sequential", fmkit.DefaultGoConfig} {
 		b := newBackend(t, config)
 		for _, dims := range [][3]int{{256, 19, 64}, {64, 64, 2}, {7, 3, 5}, {96, 5, 1}} {
 			x, w := randTensor(rng, dims[0], dims[1]), randTensor(rng, dims[1], dims[2])

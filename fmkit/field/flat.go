@@ -65,8 +65,9 @@ func (m MLP) ThetaLayout() (layers []ThetaLayer, size int) {
 // 2 x NumCPU workers (2 cores here) and then waited for a free one to run its
 // work. The per-layer graph did not deadlock in the same runs (see
 // docs/performance.md).
-// fmkit's own pure-Go configuration runs ops one at a time (see
-// fmkit.DefaultGoConfig) and uses the flat layout.
+// fmkit's own pure-Go configuration (fmkit.DefaultGoConfig: an unbounded
+// pool) and "go:ops_sequential" cannot deadlock this way and use the flat
+// layout.
 func useLayerVariables(ctx *context.Context, g *Graph) bool {
 	if ctx.In("output").GetVariable("weights") != nil {
 		return true
@@ -193,9 +194,10 @@ func swish(x *Node) *Node {
 }
 
 // paddedRows is the number of rows to run a batch of b rows with, for
-// hidden layers of the given width: b, or on fmkit's sequential pure-Go
-// backend the smallest even count above the blocked kernel's threshold when
-// that adds at most b/32 rows (at least 2). Not with GoMLX's default
+// hidden layers of the given width: b, or on a pure-Go backend where
+// products may be split (fmkit's configuration, or "go:ops_sequential") the
+// smallest even count above the blocked kernel's threshold when that adds
+// at most b/32 rows (at least 2). Not with GoMLX's default
 // parallel op scheduling: there a training graph using the blocked kernel
 // was seen to stall for good (GoMLX v0.26: its scheduler waited for a free
 // worker while none was running).

@@ -87,7 +87,7 @@ func closeSlices(a, b []float64, tol float64) (int, bool) {
 // Swish and other activations.
 func TestFlatMatchesLayerLayout(t *testing.T) {
 	rng := rand.New(rand.NewPCG(5, 6))
-	configs := []string{"go:ops_sequential"}
+	configs := []string{"go:ops_sequential", fmkit.DefaultGoConfig}
 	if c := fmkit.ChooseBackend().Config; !strings.HasPrefix(c, "go") {
 		configs = append(configs, c) // e.g. GOMLX_BACKEND=xla:cpu
 	}

@@ -70,8 +70,9 @@ func MatMulFastGrad(x, w *Node) *Node {
 // MaxParts caps the number of row blocks a small product is split into so
 // that the pure-Go backend runs them on separate cores (its small-matrix
 // kernel parallelises DotGeneral over batch axes only). Products are split
-// only on a backend created by fmkit as "go:ops_sequential" (see
-// fmkit.DefaultGoConfig); 1 disables splitting everywhere.
+// only on a pure-Go backend where an op may use the worker pool while other
+// ops hold it: fmkit.DefaultGoConfig (unbounded pool) or "go:ops_sequential";
+// 1 disables splitting everywhere.
 var MaxParts = runtime.NumCPU()
 
 // GoMLX v0.26's pure-Go backend has two DotGeneral kernels: for a product
@@ -116,8 +117,8 @@ func wasteful(dtype dtypes.DType, rows, k, n int) bool {
 }
 
 // parts is the number of row blocks a small product over rows rows is split
-// into so that the blocks run on separate cores: 1 unless the backend is
-// fmkit's sequential pure-Go backend.
+// into so that the blocks run on separate cores: 1 unless the backend lets
+// ops nest their work in the worker pool (backendinfo.Splittable).
 func parts(g *Graph, rows int) int {
 	if !backendinfo.Splittable(g.Backend()) {
 		return 1
@@ -131,8 +132,8 @@ func parts(g *Graph, rows int) int {
 
 // rowBlocks is the number of row blocks to split a product of rows x k by
 // k x n into on the pure-Go backend: 1 to let the blocked kernel run it (it
-// uses every core itself); otherwise enough blocks for the cores (on fmkit's
-// sequential configuration, see parts) and, when the product is large but
+// uses every core itself); otherwise enough blocks for the cores (where
+// splitting is safe, see parts) and, when the product is large but
 // thin, enough to keep every block below the blocked kernel's threshold.
 func rowBlocks(g *Graph, dtype dtypes.DType, rows, k, n int) int {
 	if !isGo(g) {

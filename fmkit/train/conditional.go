@@ -69,8 +69,10 @@ func newConditionalStep(backend backends.Backend, ctx *context.Context, cfg Conf
 // ConditionalLossGraph is the loss (1/B) sum_i ||v_theta(t_i, x_t,i, c_i) - target_i||^2
 // of a batch, building the conditional network in ctx.
 func ConditionalLossGraph(ctx *context.Context, cfg Config, t, xt, target, labels *Node) *Node {
-	v := cfg.Conditional().Build(ctx.In(fieldScope), t, xt, labels)
-	return ReduceAllMean(ReduceSum(Square(Sub(v, target)), -1))
+	return chunkedLoss(ctx, xt, func(ctx *context.Context, r field.Rows) *Node {
+		v := cfg.Conditional().Build(ctx, field.SliceRows(t, r), field.SliceRows(xt, r), field.SliceRows(labels, r))
+		return ReduceSum(Square(Sub(v, field.SliceRows(target, r))), -1)
+	})
 }
 
 // DrawLabelled samples one batch of a conditional model: (x1, c) from the
@@ -191,7 +193,11 @@ func (m *Model) Guided(labels []int, w float64) (ode.Field, error) {
 			return nil, fmt.Errorf("model: guided field for %d points of dimension %d, got %dx%d", len(lb), d, n, dx)
 		}
 		if m.guided == nil {
-			exec, err := context.NewExec(m.backend, m.Context(), m.GuidedGraph)
+			exec, err := context.NewExec(m.backend, m.Context(), func(ctx *context.Context, t, x, labels, w *Node) *Node {
+				return byChunks(x, func(r field.Rows) *Node {
+					return m.GuidedGraph(ctx, rowsOf(t, r), field.SliceRows(x, r), field.SliceRows(labels, r), w)
+				})
+			})
 			if err != nil {
 				return nil, fmt.Errorf("model: building the guided field: %w", err)
 			}

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/flowmatching/gofm/fmkit/data"
+	"github.com/flowmatching/gofm/fmkit/field"
 	"github.com/flowmatching/gofm/fmkit/internal/gx"
 	"github.com/flowmatching/gofm/fmkit/ode"
 	"github.com/flowmatching/gofm/fmkit/path"
@@ -146,9 +147,37 @@ func (c Config) mustBeVelocityNetwork(what string) {
 	}
 }
 
-// networkGraph builds the unconditional network's raw output.
+// networkGraph builds the unconditional network's raw output, chunk by
+// chunk on fmkit's pure-Go backend (see byChunks).
 func (m *Model) networkGraph(ctx *context.Context, t, x *Node) *Node {
-	return m.Config.Field.Build(ctx.In(fieldScope), t, x)
+	return byChunks(x, func(r field.Rows) *Node {
+		return m.Config.Field.Build(ctx.In(fieldScope), rowsOf(t, r), field.SliceRows(x, r))
+	})
+}
+
+// byChunks is f over the rows of x's batch, computed for each range of rows
+// of field.Chunks (one on most backends; one per core on fmkit's pure-Go
+// backend, where the chunks then run side by side) and concatenated. For
+// graphs that are not differentiated with respect to x (field.SliceRows).
+func byChunks(x *Node, f func(r field.Rows) *Node) *Node {
+	chunks := field.Chunks(x.Graph(), x.Shape().Dimensions[0])
+	if len(chunks) == 1 {
+		return f(chunks[0])
+	}
+	outs := make([]*Node, len(chunks))
+	for i, r := range chunks {
+		outs[i] = f(r)
+	}
+	return Concatenate(outs, 0)
+}
+
+// rowsOf is rows r of t, or t itself when it is a scalar (one time for the
+// whole batch).
+func rowsOf(t *Node, r field.Rows) *Node {
+	if t.IsScalar() {
+		return t
+	}
+	return field.SliceRows(t, r)
 }
 
 // Schedule returns the schedule of the model's path, if it is affine.

@@ -10,6 +10,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/flowmatching/gofm/fmkit/data"
+	"github.com/flowmatching/gofm/fmkit/field"
 	"github.com/flowmatching/gofm/fmkit/internal/gx"
 	"github.com/flowmatching/gofm/fmkit/ode"
 	"github.com/flowmatching/gofm/fmkit/path"
@@ -178,41 +179,60 @@ func (s *Sampler) exec(tb ode.Tableau, steps int, traj bool) (*context.Exec, err
 	stages := tb.Stages()
 	e, err := context.NewExec(m.Backend(), m.Context(), func(ctx *context.Context, x, times, hs *Node) []*Node {
 		v := m.Config.Field.Evaluator(ctx.In(fieldScope), x.Graph()) // weights read once for all steps
-		var snaps []*Node
-		for j := range steps {
-			h := Reshape(Slice(hs, AxisRange(j, j+1)))
-			ks := make([]*Node, stages)
-			for i := range stages {
-				xi := x
-				for l, a := range tb.A[i] {
-					if a != 0 {
-						xi = Add(xi, Mul(MulScalar(h, a), ks[l]))
+		// On fmkit's pure-Go backend the points are split into chunks
+		// (field.Chunks) that go through all the steps independently, so
+		// the backend runs them side by side; elsewhere one chunk.
+		chunks := field.Chunks(x.Graph(), x.Shape().Dimensions[0])
+		finals := make([]*Node, len(chunks))
+		snaps := make([][]*Node, steps) // snaps[j][c]: chunk c after step j
+		for c, r := range chunks {
+			xc := field.SliceRows(x, r)
+			for j := range steps {
+				h := Reshape(Slice(hs, AxisRange(j, j+1)))
+				ks := make([]*Node, stages)
+				for i := range stages {
+					xi := xc
+					for l, a := range tb.A[i] {
+						if a != 0 {
+							xi = Add(xi, Mul(MulScalar(h, a), ks[l]))
+						}
+					}
+					t := Reshape(Slice(times, AxisRange(j*stages+i, j*stages+i+1)))
+					ks[i] = v.Velocity(t, xi)
+				}
+				var step *Node
+				for i, b := range tb.B {
+					if b == 0 {
+						continue
+					}
+					term := MulScalar(ks[i], b)
+					if step == nil {
+						step = term
+					} else {
+						step = Add(step, term)
 					}
 				}
-				t := Reshape(Slice(times, AxisRange(j*stages+i, j*stages+i+1)))
-				ks[i] = v.Velocity(t, xi)
-			}
-			var step *Node
-			for i, b := range tb.B {
-				if b == 0 {
-					continue
-				}
-				term := MulScalar(ks[i], b)
-				if step == nil {
-					step = term
-				} else {
-					step = Add(step, term)
+				xc = Add(xc, Mul(h, step))
+				if traj {
+					snaps[j] = append(snaps[j], xc)
 				}
 			}
-			x = Add(x, Mul(h, step))
-			if traj {
-				snaps = append(snaps, InsertAxes(x, 0))
+			finals[c] = xc
+		}
+		join := func(parts []*Node) *Node {
+			if len(parts) == 1 {
+				return parts[0]
 			}
+			return Concatenate(parts, 0)
 		}
 		if traj {
-			return []*Node{x, Concatenate(snaps, 0)}
+			stacked := make([]*Node, steps)
+			for j := range steps {
+				stacked[j] = InsertAxes(join(snaps[j]), 0)
+			}
+			return []*Node{join(finals), Concatenate(stacked, 0)}
 		}
-		return []*Node{x}
+		return []*Node{join(finals)}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sampler: building %d %s steps: %w", steps, tb.Name, err)

@@ -17,6 +17,7 @@ import (
 	"github.com/flowmatching/gofm/fmkit"
 	"github.com/flowmatching/gofm/fmkit/coupling"
 	"github.com/flowmatching/gofm/fmkit/data"
+	"github.com/flowmatching/gofm/fmkit/field"
 	"github.com/flowmatching/gofm/fmkit/internal/gx"
 	"github.com/flowmatching/gofm/fmkit/nb"
 	"github.com/flowmatching/gofm/fmkit/ode"
@@ -181,6 +182,64 @@ func (tr *Trainer) Step(k int) (float64, error) {
 	return tr.StepOn(t, x0, x1, tr.Config.LearningRate(k))
 }
 
+// drawn is one training batch: (t, x0, x1), the labels of x1 for a
+// conditional model, or the error of drawing it.
+type drawn struct {
+	t      []float64
+	x0, x1 *mat.Dense
+	labels []int
+	err    error
+}
+
+// prefetch draws the batches of steps 0..n-1 (Draw, or DrawLabelled for a
+// conditional model) in order on another goroutine, one step ahead of the
+// training loop, so that drawing, and above all the minibatch coupling (an
+// O(B^3) assignment for OT), runs while the backend computes the previous
+// step. The batches are exactly those Step would draw; the trainer's random
+// stream is used by that goroutine only until it ends. It stops after the
+// first error, or when stop is closed.
+func (tr *Trainer) prefetch(n int, stop <-chan struct{}) <-chan drawn {
+	if tr.Config.Classes > 0 {
+		tr.condState() // initialised here, not concurrently
+	}
+	ch := make(chan drawn, 1)
+	go func() {
+		defer close(ch)
+		for range n {
+			var b drawn
+			if tr.Config.Classes > 0 {
+				b.t, b.x0, b.x1, b.labels, b.err = tr.DrawLabelled()
+			} else {
+				b.t, b.x0, b.x1, b.err = tr.Draw()
+			}
+			select {
+			case ch <- b:
+			case <-stop:
+				return
+			}
+			if b.err != nil {
+				return
+			}
+		}
+	}()
+	return ch
+}
+
+// stepOnBatch takes the k-th (0-based) step of the schedule on a drawn
+// batch.
+func (tr *Trainer) stepOnBatch(b drawn, k int) (float64, error) {
+	switch {
+	case b.err != nil:
+		return 0, b.err
+	case b.x0 == nil:
+		return 0, fmt.Errorf("train: step %d: no batch was drawn", k+1)
+	case tr.Config.Classes > 0:
+		return tr.StepOnLabelled(b.t, b.x0, b.x1, b.labels, tr.Config.LearningRate(k))
+	default:
+		return tr.StepOn(b.t, b.x0, b.x1, tr.Config.LearningRate(k))
+	}
+}
+
 // Model returns the trained model (sharing the trainer's weights).
 func (tr *Trainer) Model() *Model {
 	return &Model{Config: tr.Config, History: tr.History, backend: tr.backend, ctx: tr.ctx}
@@ -190,10 +249,41 @@ func (tr *Trainer) Model() *Model {
 func (tr *Trainer) Close() { tr.exec.Finalize() }
 
 // LossGraph is the CFM loss (1/B) sum_i ||v_theta(t_i, x_t,i) - u_t,i||^2 of
-// a batch, building the network in ctx.
+// a batch, building the network in ctx. On fmkit's pure-Go backend the sum
+// runs over chunks of the batch that the backend computes side by side (see
+// field.Chunks); the loss and its gradient are the same.
 func LossGraph(ctx *context.Context, cfg Config, t, xt, ut *Node) *Node {
-	v := cfg.Field.Build(ctx.In(fieldScope), t, xt)
-	return ReduceAllMean(ReduceSum(Square(Sub(v, ut)), -1))
+	return chunkedLoss(ctx, xt, func(ctx *context.Context, r field.Rows) *Node {
+		v := cfg.Field.Build(ctx, field.SliceRows(t, r), field.SliceRows(xt, r))
+		return ReduceSum(Square(Sub(v, field.SliceRows(ut, r))), -1)
+	})
+}
+
+// chunkedLoss is the mean over the rows of x's batch of the per-row losses
+// that rowLoss returns for a range of rows, with the network's variables in
+// ctx's field scope: one range on most backends, one per chunk of
+// field.Chunks on fmkit's pure-Go backend (the first chunk creates the
+// variables, the others reuse them).
+func chunkedLoss(ctx *context.Context, x *Node, rowLoss func(ctx *context.Context, r field.Rows) *Node) *Node {
+	n := x.Shape().Dimensions[0]
+	chunks := field.Chunks(x.Graph(), n)
+	if len(chunks) == 1 {
+		return ReduceAllMean(rowLoss(ctx.In(fieldScope), chunks[0]))
+	}
+	var sum *Node
+	for i, r := range chunks {
+		c := ctx.In(fieldScope)
+		if i > 0 {
+			c = c.Reuse()
+		}
+		l := ReduceAllSum(rowLoss(c, r))
+		if sum == nil {
+			sum = l
+		} else {
+			sum = Add(sum, l)
+		}
+	}
+	return DivScalar(sum, float64(n))
 }
 
 // Train fits a model to cfg. It shows a progress display unless cfg.Quiet,
@@ -209,8 +299,11 @@ func Train(cfg Config) (*Model, error) {
 		prog = nb.NewProgress(cfg.progressTitle(), cfg.Steps)
 	}
 	start := time.Now()
+	stop := make(chan struct{})
+	defer close(stop)
+	batches := tr.prefetch(cfg.Steps, stop)
 	for k := range cfg.Steps {
-		loss, err := tr.Step(k)
+		loss, err := tr.stepOnBatch(<-batches, k)
 		if err != nil {
 			if prog != nil {
 				prog.Done(fmt.Sprintf("stopped at step %d: %v", k+1, err))
