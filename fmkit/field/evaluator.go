@@ -99,7 +99,7 @@ func (e *Evaluator) Velocity(t, x *Node) *Node {
 		h = Add(matMulNT(in, first.wT), first.broadcast(batch))
 	}
 	for l := 1; l < len(e.layers); l++ {
-		h = activations.Apply(e.act, h)
+		h = forwardActivation(e.act, h)
 		ly := &e.layers[l]
 		h = Add(matMulNT(h, ly.wT), ly.broadcast(batch))
 	}
