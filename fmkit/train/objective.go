@@ -148,8 +148,14 @@ func (c Config) mustBeVelocityNetwork(what string) {
 }
 
 // networkGraph builds the unconditional network's raw output, chunk by
-// chunk on fmkit's pure-Go backend (see byChunks).
+// chunk on fmkit's pure-Go backend (see byChunks). For one time t for the
+// whole batch (a solver step) it uses field.Evaluator, whose first layer
+// embeds t once instead of once per point.
 func (m *Model) networkGraph(ctx *context.Context, t, x *Node) *Node {
+	if t.IsScalar() {
+		e := m.Config.Field.Evaluator(ctx.In(fieldScope), x.Graph())
+		return byChunks(x, func(r field.Rows) *Node { return e.Velocity(t, field.SliceRows(x, r)) })
+	}
 	return byChunks(x, func(r field.Rows) *Node {
 		return m.Config.Field.Build(ctx.In(fieldScope), rowsOf(t, r), field.SliceRows(x, r))
 	})
