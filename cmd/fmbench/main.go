@@ -83,6 +83,7 @@ type options struct {
 	formulations []string
 	peers        bool
 	steps        int
+	roundSeconds float64
 	rounds       int
 	warmup       int
 	batch        int
@@ -107,8 +108,9 @@ func parseFlags(args []string) (options, error) {
 	bks := fs.String("backends", "", `backends to run on, comma-separated ("go", "xla:cpu", "xla:cuda") or "all" available; default: the one fmkit chooses`)
 	forms := fs.String("formulations", strings.Join(Formulations, ","), "training formulations, comma-separated: "+strings.Join(Formulations, ", "))
 	fs.BoolVar(&o.peers, "peers", false, "also run the PyTorch and JAX training steps of bench/ (train mode)")
-	fs.IntVar(&o.steps, "steps", 200, "timed training steps per round and formulation")
-	fs.IntVar(&o.rounds, "rounds", 3, "alternating rounds; each rate is the median over rounds")
+	fs.IntVar(&o.steps, "steps", 10, "timed training steps per round and formulation, at least (see -round-seconds)")
+	fs.Float64Var(&o.roundSeconds, "round-seconds", 2, "train and sweep modes: a round of a formulation lasts at least this long, so that adjacent rounds of both formulations see the machine in the same state")
+	fs.IntVar(&o.rounds, "rounds", 5, "alternating rounds; each rate is the median over rounds, the ratio the median of the rounds' ratios")
 	fs.IntVar(&o.warmup, "warmup", 10, "untimed steps first (compilation)")
 	fs.IntVar(&o.batch, "batch", 256, "batch size")
 	fs.IntVar(&o.width, "width", 64, "hidden width")
@@ -153,6 +155,9 @@ func parseFlags(args []string) (options, error) {
 		if v <= 0 {
 			return o, fmt.Errorf("-%s must be positive, got %d", name, v)
 		}
+	}
+	if !(o.roundSeconds >= 0) || o.roundSeconds > 600 {
+		return o, fmt.Errorf("-round-seconds must be between 0 and 600, got %v", o.roundSeconds)
 	}
 	if o.warmup < 0 {
 		return o, fmt.Errorf("-warmup must be >= 0, got %d", o.warmup)
@@ -301,7 +306,8 @@ type Report struct {
 	Batch   int      `json:"batch"`
 	Width   int      `json:"width"`
 	Depth   int      `json:"depth"`
-	Steps   int      `json:"steps_per_round"`
+	Steps   int      `json:"steps_per_round"`         // at least (train: see RoundSeconds)
+	Seconds float64  `json:"round_seconds,omitempty"` // train: each round lasts at least this long
 	Rounds  int      `json:"rounds"`
 	Results []Result `json:"results"`
 	// Ratios within one process: fmkit / gomlx-example (train) or
@@ -393,7 +399,7 @@ func runBackends(o options) (*Report, error) {
 		}
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "fmbench: backend %s: %v\n", b, err)
-			rep = Report{Mode: o.mode, Batch: o.batch, Width: o.width, Depth: o.depth, Steps: o.steps, Rounds: o.rounds,
+			rep = Report{Mode: o.mode, Batch: o.batch, Width: o.width, Depth: o.depth, Steps: o.steps, Seconds: o.roundSeconds, Rounds: o.rounds,
 				Results: []Result{{Formulation: "fmkit", Backend: b, Error: err.Error()}}}
 		}
 		if merged == nil {
@@ -419,7 +425,7 @@ func runHere(o options) (*Report, error) {
 	if _, err := fmkit.Backend(); err != nil {
 		return nil, err
 	}
-	rep := &Report{Mode: o.mode, Batch: o.batch, Width: o.width, Depth: o.depth, Steps: o.steps, Rounds: o.rounds,
+	rep := &Report{Mode: o.mode, Batch: o.batch, Width: o.width, Depth: o.depth, Steps: o.steps, Seconds: o.roundSeconds, Rounds: o.rounds,
 		Ratios: map[string]float64{}, Load: loadAverage()}
 	if o.cpuprofile != "" {
 		f, err := os.Create(o.cpuprofile)
@@ -523,15 +529,20 @@ func measureTraining(o options, rep *Report) error {
 			}
 		}
 	}
+	// Each round gives every formulation the same wall time (at least
+	// -round-seconds, at least -steps steps), one after the other, so that the
+	// two rates of a round are measured a few seconds apart on a machine in
+	// the same state; the ratio is the median of the rounds' ratios.
 	for range o.rounds {
 		for i, f := range forms {
 			start := time.Now()
-			for k := range o.steps {
+			k := 0
+			for ; k < o.steps || time.Since(start).Seconds() < o.roundSeconds; k++ {
 				if err := f.s.step(batches[k%len(batches)]); err != nil {
 					return fmt.Errorf("%s: %w", f.name, err)
 				}
 			}
-			rates[i] = append(rates[i], float64(o.steps)/time.Since(start).Seconds())
+			rates[i] = append(rates[i], float64(k)/time.Since(start).Seconds())
 		}
 	}
 	for i, f := range forms {
@@ -540,7 +551,7 @@ func measureTraining(o options, rep *Report) error {
 	}
 	if len(forms) == 2 {
 		rep.Baseline = "gomlx-example"
-		rep.Ratio = rep.Results[1].Rate / rep.Results[0].Rate
+		rep.Ratio = pairedRatio(rates[1], rates[0])
 		rep.Ratios[choice] = rep.Ratio
 	}
 	return nil
@@ -653,7 +664,7 @@ func measureSweep(o options, rep *Report) error {
 			}
 		}
 		per := time.Since(start).Seconds() / float64(max(o.warmup, 1))
-		steps := max(3, min(o.steps, int(1/per)))
+		steps := max(3, o.steps, int(o.roundSeconds/per))
 		var rates []float64
 		for range o.rounds {
 			start := time.Now()
@@ -689,8 +700,8 @@ func median(v []float64) float64 {
 func printTable(w io.Writer, rep *Report) {
 	switch rep.Mode {
 	case "train":
-		fmt.Fprintf(w, "CFM training step, two moons, MLP %dx%d, batch %d, Adam; %d rounds x %d steps (median); load average %s\n",
-			rep.Depth, rep.Width, rep.Batch, rep.Rounds, rep.Steps, orDash(rep.Load))
+		fmt.Fprintf(w, "CFM training step, two moons, MLP %dx%d, batch %d, Adam; %d alternating rounds of >= %gs and >= %d steps per formulation (median rate; ratio: median of the rounds' ratios); load average %s\n",
+			rep.Depth, rep.Width, rep.Batch, rep.Rounds, rep.Seconds, rep.Steps, orDash(rep.Load))
 		printRates(w, rep, "steps/s")
 	case "sample":
 		fmt.Fprintf(w, "sampling, Euler steps of a trained MLP %dx%d: one call per step (per-step) vs steps compiled into one graph (compiled); median of %d rounds; load average %s\n",
@@ -781,7 +792,7 @@ func runPeers(o options) []Result {
 		}
 		cmd := exec.Command(py, filepath.Join(root, "bench", p.script),
 			"--batch", strconv.Itoa(o.batch), "--width", strconv.Itoa(o.width), "--depth", strconv.Itoa(o.depth),
-			"--steps", strconv.Itoa(o.steps), "--rounds", strconv.Itoa(o.rounds), "--warmup", strconv.Itoa(max(o.warmup, 10)))
+			"--steps", strconv.Itoa(max(o.steps, 200)), "--rounds", strconv.Itoa(o.rounds), "--warmup", strconv.Itoa(max(o.warmup, 10)))
 		var stderr strings.Builder
 		cmd.Stderr = &stderr
 		raw, err := cmd.Output()
@@ -823,4 +834,16 @@ func moduleRoot() (string, error) {
 func fail(err error) {
 	fmt.Fprintln(os.Stderr, "fmbench:", err)
 	os.Exit(2)
+}
+
+// pairedRatio is the median over rounds of a[r] / b[r]: the ratio of two
+// formulations' rates measured in the same round, next to each other, which
+// cancels the machine's slower changes of speed that a ratio of medians
+// would keep.
+func pairedRatio(a, b []float64) float64 {
+	r := make([]float64, min(len(a), len(b)))
+	for i := range r {
+		r[i] = a[i] / b[i]
+	}
+	return median(r)
 }
