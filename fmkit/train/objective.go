@@ -167,14 +167,20 @@ func (m *Model) networkGraph(ctx *context.Context, t, x *Node) *Node {
 // graphs that are not differentiated with respect to x (field.SliceRows).
 func byChunks(x *Node, f func(r field.Rows) *Node) *Node {
 	chunks := field.Chunks(x.Graph(), x.Shape().Dimensions[0])
-	if len(chunks) == 1 {
-		return f(chunks[0])
-	}
 	outs := make([]*Node, len(chunks))
 	for i, r := range chunks {
 		outs[i] = f(r)
 	}
-	return Concatenate(outs, 0)
+	return concatRows(outs)
+}
+
+// concatRows joins the chunks' results along the batch axis (a single
+// chunk is returned as it is).
+func concatRows(parts []*Node) *Node {
+	if len(parts) == 1 {
+		return parts[0]
+	}
+	return Concatenate(parts, 0)
 }
 
 // rowsOf is rows r of t, or t itself when it is a scalar (one time for the

@@ -219,20 +219,14 @@ func (s *Sampler) exec(tb ode.Tableau, steps int, traj bool) (*context.Exec, err
 			}
 			finals[c] = xc
 		}
-		join := func(parts []*Node) *Node {
-			if len(parts) == 1 {
-				return parts[0]
-			}
-			return Concatenate(parts, 0)
-		}
 		if traj {
 			stacked := make([]*Node, steps)
 			for j := range steps {
-				stacked[j] = InsertAxes(join(snaps[j]), 0)
+				stacked[j] = InsertAxes(concatRows(snaps[j]), 0)
 			}
-			return []*Node{join(finals), Concatenate(stacked, 0)}
+			return []*Node{concatRows(finals), Concatenate(stacked, 0)}
 		}
-		return []*Node{join(finals)}
+		return []*Node{concatRows(finals)}
 	})
 	if err != nil {
 		return nil, fmt.Errorf("sampler: building %d %s steps: %w", steps, tb.Name, err)
