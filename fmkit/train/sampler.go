@@ -182,13 +182,22 @@ func (s *Sampler) exec(tb ode.Tableau, steps int, traj bool) (*context.Exec, err
 		// On fmkit's pure-Go backend the points are split into chunks
 		// (field.Chunks) that go through all the steps independently, so
 		// the backend runs them side by side; elsewhere one chunk.
+		// Step sizes and stage times as scalars, shared by all chunks.
+		hOf := make([]*Node, steps)
+		tOf := make([]*Node, steps*stages)
+		for j := range hOf {
+			hOf[j] = Reshape(Slice(hs, AxisRange(j, j+1)))
+		}
+		for k := range tOf {
+			tOf[k] = Reshape(Slice(times, AxisRange(k, k+1)))
+		}
 		chunks := field.Chunks(x.Graph(), x.Shape().Dimensions[0])
 		finals := make([]*Node, len(chunks))
 		snaps := make([][]*Node, steps) // snaps[j][c]: chunk c after step j
 		for c, r := range chunks {
 			xc := field.SliceRows(x, r)
 			for j := range steps {
-				h := Reshape(Slice(hs, AxisRange(j, j+1)))
+				h := hOf[j]
 				ks := make([]*Node, stages)
 				for i := range stages {
 					xi := xc
@@ -197,8 +206,7 @@ func (s *Sampler) exec(tb ode.Tableau, steps int, traj bool) (*context.Exec, err
 							xi = Add(xi, Mul(MulScalar(h, a), ks[l]))
 						}
 					}
-					t := Reshape(Slice(times, AxisRange(j*stages+i, j*stages+i+1)))
-					ks[i] = v.Velocity(t, xi)
+					ks[i] = v.Velocity(tOf[j*stages+i], xi)
 				}
 				var step *Node
 				for i, b := range tb.B {
