@@ -26,7 +26,8 @@ import (
 // "hidden_<i>/biases", ..., "output/weights", "output/biases" per layer (as
 // Linear creates them), is what networks saved before theta hold, and what a
 // new network gets on GoMLX's pure-Go backend with its default parallel op
-// scheduling (see useLayerVariables). MLP.Build uses whichever the context
+// scheduling and, on XLA, a network of more than ~65,000 parameters (see
+// useLayerVariables). MLP.Build uses whichever the context
 // holds, so checkpoints of either layout load on any backend.
 const ThetaName = "theta"
 
@@ -58,25 +59,44 @@ func (m MLP) ThetaLayout() (layers []ThetaLayer, size int) {
 
 // useLayerVariables reports whether Build should use one pair of variables
 // per layer instead of ThetaName: when ctx already holds them (a network
-// saved in that layout), or when ctx holds no theta yet and g is for GoMLX's
-// pure-Go backend with its default parallel op scheduling. There, a training
-// graph with the flat layout reliably deadlocked GoMLX v0.26's worker pool:
-// four matrix products became ready at once, each took one of the pool's
-// 2 x NumCPU workers (2 cores here) and then waited for a free one to run its
-// work. The per-layer graph did not deadlock in the same runs (see
-// docs/performance.md).
-// fmkit's own pure-Go configuration (fmkit.DefaultGoConfig: an unbounded
-// pool) and "go:ops_sequential" cannot deadlock this way and use the flat
-// layout.
-func useLayerVariables(ctx *context.Context, g *Graph) bool {
+// saved in that layout); else, when ctx holds no theta yet, for a new network
+// on
+//
+//   - GoMLX's pure-Go backend with its default parallel op scheduling. There,
+//     a training graph with the flat layout reliably deadlocked GoMLX v0.26's
+//     worker pool: four matrix products became ready at once, each took one
+//     of the pool's 2 x NumCPU workers (2 cores here) and then waited for a
+//     free one to run its work. The per-layer graph did not deadlock in the
+//     same runs (see docs/performance.md). fmkit's own pure-Go configuration
+//     (fmkit.DefaultGoConfig: an unbounded pool) and "go:ops_sequential"
+//     cannot deadlock this way and use the flat layout.
+//   - XLA, for a network of more than xlaFlatMaxParams parameters.
+func useLayerVariables(ctx *context.Context, g *Graph, m MLP) bool {
 	if ctx.In("output").GetVariable("weights") != nil {
 		return true
 	}
 	if ctx.GetVariable(ThetaName) != nil {
 		return false
 	}
-	return isGo(g) && !backendinfo.Splittable(g.Backend())
+	if isGo(g) {
+		return !backendinfo.Splittable(g.Backend())
+	}
+	_, size := m.ThetaLayout()
+	return size > xlaFlatMaxParams
 }
+
+// xlaFlatMaxParams is the largest network (in parameters) that a new MLP on
+// XLA keeps in the flat vector ThetaName; larger ones get one pair of
+// variables per layer. On XLA's CPU backend the flat layout's training step
+// is ~1.1x faster for small networks (fewer buffers per call) and slower for
+// large ones, where one Adam update over all of theta, the copies of W_l out
+// of theta and the Concatenate of the gradients cost more than they save.
+// Measured with `go run ./cmd/fmbench -width W` (batch 256, depth 3), the
+// per-layer step ran at 0.9x the flat one at widths 64 and 96, 0.9-1.1x
+// (the machine's noise) at 128 and 160 (~36,000 and ~55,000 parameters),
+// 1.1-1.3x at 192, 1.4x at 256 and 1.6x at 512 (~536,000); a flat theta
+// costs JAX the same on the same XLA (docs/performance.md).
+const xlaFlatMaxParams = 64 << 10
 
 // buildFlat is v_theta for the features h [B, in] (the point and its time
 // embedding), with the weights in the flat variable ThetaName.

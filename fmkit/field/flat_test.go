@@ -220,25 +220,14 @@ func TestPaddedRows(t *testing.T) {
 }
 
 // Which layout a new network gets: theta on fmkit's pure-Go configuration,
-// one pair of variables per layer on GoMLX's default parallel scheduling
-// (see useLayerVariables); an existing theta is used everywhere.
+// one pair of variables per layer on GoMLX's default parallel scheduling,
+// and on XLA (when $GOMLX_BACKEND is XLA) theta up to xlaFlatMaxParams
+// parameters, per-layer above (see useLayerVariables); an existing theta is
+// used everywhere.
 func TestLayoutChoice(t *testing.T) {
 	m := DefaultMLP(2)
 	vars := func(b backends.Backend, ctx *context.Context) []string {
-		rng := rand.New(rand.NewPCG(2, 2))
-		tt, x := randTensor(rng, 4), randTensor(rng, 4, 2)
-		exec, err := context.NewExec(b, ctx, func(ctx *context.Context, tt, x *Node) *Node { return m.Build(ctx, tt, x) })
-		if err != nil {
-			t.Fatal(err)
-		}
-		exec.MustExec(tt, x)
-		var names []string
-		for v := range ctx.IterVariables() {
-			if v.Trainable {
-				names = append(names, v.ScopeAndName())
-			}
-		}
-		return names
+		return layoutVars(t, m, b, ctx)
 	}
 	if got := vars(newBackend(t, "go:ops_sequential"), context.New()); len(got) != 1 || got[0] != "/"+ThetaName {
 		t.Errorf("go:ops_sequential: variables %v, want [/%s]", got, ThetaName)
@@ -252,4 +241,50 @@ func TestLayoutChoice(t *testing.T) {
 	if got := vars(newBackend(t, "go"), ctx.Reuse()); len(got) != 1 {
 		t.Errorf("go with an existing theta: variables %v", got)
 	}
+
+	config := fmkit.ChooseBackend().Config
+	if !strings.HasPrefix(config, "xla") {
+		return // the XLA cases need GOMLX_BACKEND=xla:cpu (or a GPU) and its plugin
+	}
+	xla := newBackend(t, config)
+	small, large := DefaultMLP(2), DefaultMLP(2)
+	large.Width = 192
+	if _, n := small.ThetaLayout(); n > xlaFlatMaxParams {
+		t.Fatalf("the default MLP has %d parameters, above xlaFlatMaxParams = %d", n, xlaFlatMaxParams)
+	}
+	if _, n := large.ThetaLayout(); n <= xlaFlatMaxParams {
+		t.Fatalf("an MLP of width 192 has %d parameters, not above xlaFlatMaxParams = %d", n, xlaFlatMaxParams)
+	}
+	if got := layoutVars(t, small, xla, context.New()); len(got) != 1 || got[0] != "/"+ThetaName {
+		t.Errorf("%s, %s: variables %v, want [/%s]", config, small, got, ThetaName)
+	}
+	if got := layoutVars(t, large, xla, context.New()); len(got) != 8 || got[0] != "/hidden_0/weights" {
+		t.Errorf("%s, %s: variables %v, want 4 layers of weights and biases", config, large, got)
+	}
+	_, size = large.ThetaLayout()
+	ctx = context.New()
+	ctx.VariableWithValue(ThetaName, tensors.FromFlatDataAndDimensions(make([]float64, size), size))
+	if got := layoutVars(t, large, xla, ctx.Reuse()); len(got) != 1 {
+		t.Errorf("%s, %s with an existing theta: variables %v", config, large, got)
+	}
+}
+
+// layoutVars builds m in ctx on b, runs it once and returns the names of the
+// trainable variables it created or used.
+func layoutVars(t *testing.T, m MLP, b backends.Backend, ctx *context.Context) []string {
+	t.Helper()
+	rng := rand.New(rand.NewPCG(2, 2))
+	tt, x := randTensor(rng, 4), randTensor(rng, 4, 2)
+	exec, err := context.NewExec(b, ctx, func(ctx *context.Context, tt, x *Node) *Node { return m.Build(ctx, tt, x) })
+	if err != nil {
+		t.Fatal(err)
+	}
+	exec.MustExec(tt, x)
+	var names []string
+	for v := range ctx.IterVariables() {
+		if v.Trainable {
+			names = append(names, v.ScopeAndName())
+		}
+	}
+	return names
 }

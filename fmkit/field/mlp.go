@@ -127,7 +127,7 @@ func (m MLP) Build(ctx *context.Context, t, x *Node) *Node {
 	}
 	act := activationByName[strings.ToLower(m.Activation)]
 	h := Concatenate([]*Node{x, m.TimeEmbedding(t)}, -1)
-	if !useLayerVariables(ctx, x.Graph()) {
+	if !useLayerVariables(ctx, x.Graph(), m) {
 		return m.buildFlat(ctx, h, act) // all weights in one vector (see ThetaName)
 	}
 	// One pair of variables per layer (see useLayerVariables).
