@@ -226,19 +226,16 @@ func TestPaddedRows(t *testing.T) {
 // used everywhere.
 func TestLayoutChoice(t *testing.T) {
 	m := DefaultMLP(2)
-	vars := func(b backends.Backend, ctx *context.Context) []string {
-		return layoutVars(t, m, b, ctx)
-	}
-	if got := vars(newBackend(t, "go:ops_sequential"), context.New()); len(got) != 1 || got[0] != "/"+ThetaName {
+	if got := layoutVars(t, m, newBackend(t, "go:ops_sequential"), context.New()); len(got) != 1 || got[0] != "/"+ThetaName {
 		t.Errorf("go:ops_sequential: variables %v, want [/%s]", got, ThetaName)
 	}
-	if got := vars(newBackend(t, "go"), context.New()); len(got) != 8 || got[0] != "/hidden_0/weights" {
+	if got := layoutVars(t, m, newBackend(t, "go"), context.New()); len(got) != 8 || got[0] != "/hidden_0/weights" {
 		t.Errorf("go: variables %v, want 4 layers of weights and biases", got)
 	}
 	_, size := m.ThetaLayout()
 	ctx := context.New()
 	ctx.VariableWithValue(ThetaName, tensors.FromFlatDataAndDimensions(make([]float64, size), size))
-	if got := vars(newBackend(t, "go"), ctx.Reuse()); len(got) != 1 {
+	if got := layoutVars(t, m, newBackend(t, "go"), ctx.Reuse()); len(got) != 1 {
 		t.Errorf("go with an existing theta: variables %v", got)
 	}
 
