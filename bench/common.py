@@ -57,12 +57,17 @@ def parse_args():
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--warmup", type=int, default=10)
     a = p.parse_args()
-    for name in ("batch", "width", "depth", "steps", "rounds"):
-        if getattr(a, name) <= 0:
-            p.error(f"--{name} must be positive, got {getattr(a, name)}")
+    require_positive(p, a, ("batch", "width", "depth", "steps", "rounds"))
     if a.warmup < 0:
         p.error(f"--warmup must be >= 0, got {a.warmup}")
     return a
+
+
+def require_positive(parser, args, names):
+    """Exits through parser.error when one of args' attributes names is not positive."""
+    for name in names:
+        if getattr(args, name) <= 0:
+            parser.error(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
 
 
 def run(name, backend, step, data, args):

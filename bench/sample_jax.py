@@ -35,9 +35,7 @@ def main():
     p.add_argument("--depth", type=int, default=3)
     p.add_argument("--rounds", type=int, default=5)
     a = p.parse_args()
-    for name in ("points", "solver_steps", "width", "depth", "rounds"):
-        if getattr(a, name) <= 0:
-            p.error(f"--{name.replace('_', '-')} must be positive, got {getattr(a, name)}")
+    common.require_positive(p, a, ("points", "solver_steps", "width", "depth", "rounds"))
 
     params = cfm_jax.init(jax.random.PRNGKey(1), a.width, a.depth)
     omega = jnp.asarray(common.frequencies())
