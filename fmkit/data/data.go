@@ -59,6 +59,17 @@ func Sample(name string, n int, seed uint64) (*mat.Dense, error) {
 	return d.Sample(n, NewRand(seed)), nil
 }
 
+// SampleFunc returns the named distribution as a seeded sampler,
+// func(n, seed) -> n x d points, the shape metric.Sampler expects (for
+// example the reference of metric.W2Draws or metric.NoiseBand). It fails
+// at once for an unknown name.
+func SampleFunc(name string) (func(n int, seed uint64) (*mat.Dense, error), error) {
+	if _, err := Lookup(name); err != nil {
+		return nil, err
+	}
+	return func(n int, seed uint64) (*mat.Dense, error) { return Sample(name, n, seed) }, nil
+}
+
 // Gaussian is the standard normal N(0, I_D).
 type Gaussian struct{ D int }
 

@@ -40,6 +40,25 @@
 // distance (see package fmkit/ot); below about 1% of it W2Sinkhorn may
 // report non-convergence, and the exact W2 is then the better tool.
 //
+// # Every number with its noise
+//
+// A W2 computed on one pair of samples is one draw of a random variable: two
+// independent samples of the moons at n = 1000 are 0.05 to 0.17 apart. The
+// statistics of stats.go measure quality figures over several independent
+// draws (seeded Samplers) and say whether a difference exceeds the noise:
+//
+//   - Summarize: mean ± sd (sample sd, N-1) of any measurement over draws.
+//   - NoiseBand: W2 between two independent data samples of size n, the W2
+//     a perfect model would show (a noise scale, not a lower bound).
+//   - W2Draws: W2 of fresh model samples against fresh data samples;
+//     W2Spread: a fixed sample against fresh data samples.
+//   - ComparePaired: two samplers on the same draws (same seed, same
+//     reference), then PairedTest, Student's paired t-test at level Alpha;
+//     CompareIndependent: Welch's t-test for estimates without shared draws.
+//
+// A comparison's Verdict is WithinNoise unless the two-sided p-value is
+// below Alpha = 0.05; Sentence writes it out for a notebook.
+//
 // # Kinetic energy and straightness of a flow
 //
 // A flow is observed as discrete trajectories: traj[k] is an n x d matrix

@@ -12,11 +12,24 @@ import (
 	"gonum.org/v1/plot/vg/draw"
 )
 
-// Series is one curve of Curves: the points (X[i], Y[i]).
+// Series is one curve of Curves: the points (X[i], Y[i]), with an optional
+// uncertainty Err[i] >= 0 (for example the sd over seeds) drawn as error
+// bars Y[i] ± Err[i], or, with Shade, as a shaded band around the curve.
 type Series struct {
 	Name  string
 	X, Y  []float64   // X nil means 0, 1, 2, ...
+	Err   []float64   // nil: no uncertainty drawn; else len(Y) values >= 0
+	Shade bool        // draw Err as a band instead of bars
 	Color color.Color // nil: the next colour of the default cycle
+}
+
+// Band is a horizontal band Lo <= y <= Hi across the whole panel, such as
+// the noise band of a metric (mean ± sd of the data against itself), drawn
+// shaded beneath the curves with its name in the legend.
+type Band struct {
+	Name   string
+	Lo, Hi float64
+	Color  color.Color // nil: grey
 }
 
 // maxMarked is the largest number of points of a curve that are also
@@ -28,7 +41,17 @@ const maxMarked = 30
 // have a name, for loss curves, errors against step counts and the like.
 // With logY the Y axis is logarithmic and all Y values must be positive.
 // Curves of at most 30 points also get a dot at each point.
+//
+// Each Err value must be finite and >= 0, and with logY every Y - Err must
+// stay positive.
 func Curves(title, xlabel, ylabel string, logY bool, series ...Series) (*plot.Plot, error) {
+	return CurvesWithBands(title, xlabel, ylabel, logY, nil, series...)
+}
+
+// CurvesWithBands is Curves with horizontal bands (see Band) drawn beneath
+// the curves, for instance the data's own noise band of W2 behind the W2 of
+// several models. The bands count in the Y range.
+func CurvesWithBands(title, xlabel, ylabel string, logY bool, bands []Band, series ...Series) (*plot.Plot, error) {
 	styled := make([]curve, len(series))
 	for k, s := range series {
 		col := s.Color
@@ -37,7 +60,7 @@ func Curves(title, xlabel, ylabel string, logY bool, series ...Series) (*plot.Pl
 		}
 		styled[k] = curve{Series: s, line: draw.LineStyle{Color: col, Width: vg.Points(1.6)}, marks: true}
 	}
-	p, err := curves(title, xlabel, ylabel, logY, styled)
+	p, err := curvesBands(title, xlabel, ylabel, logY, bands, styled)
 	if err != nil {
 		return nil, fmt.Errorf("plot.Curves %q: %w", title, err)
 	}
@@ -96,6 +119,10 @@ type curve struct {
 }
 
 func curves(title, xlabel, ylabel string, logY bool, cs []curve) (*plot.Plot, error) {
+	return curvesBands(title, xlabel, ylabel, logY, nil, cs)
+}
+
+func curvesBands(title, xlabel, ylabel string, logY bool, bands []Band, cs []curve) (*plot.Plot, error) {
 	if len(cs) == 0 {
 		return nil, fmt.Errorf("no series")
 	}
@@ -111,6 +138,9 @@ func curves(title, xlabel, ylabel string, logY bool, cs []curve) (*plot.Plot, er
 		}
 		if c.X != nil && len(c.X) != len(c.Y) {
 			return nil, fmt.Errorf("%s has %d X values and %d Y values", name, len(c.X), len(c.Y))
+		}
+		if c.Err != nil && len(c.Err) != len(c.Y) {
+			return nil, fmt.Errorf("%s has %d Err values and %d Y values", name, len(c.Err), len(c.Y))
 		}
 		xy[k] = make(plotter.XYs, len(c.Y))
 		for i, y := range c.Y {
@@ -128,12 +158,46 @@ func curves(title, xlabel, ylabel string, logY bool, cs []curve) (*plot.Plot, er
 				return nil, fmt.Errorf("%s: Y[%d] = %v, but a logarithmic Y axis needs positive values", name, i, y)
 			}
 			xy[k][i] = plotter.XY{X: x, Y: y}
-			ymin, ymax = math.Min(ymin, y), math.Max(ymax, y)
+			lo, hi := y, y
+			if c.Err != nil {
+				e := c.Err[i]
+				if !finite(e) || e < 0 {
+					return nil, fmt.Errorf("%s: Err[%d] = %v, but an uncertainty must be finite and >= 0", name, i, e)
+				}
+				if logY && y-e <= 0 {
+					return nil, fmt.Errorf("%s: Y[%d] - Err[%d] = %v, but a logarithmic Y axis needs positive values", name, i, i, y-e)
+				}
+				lo, hi = y-e, y+e
+			}
+			ymin, ymax = math.Min(ymin, lo), math.Max(ymax, hi)
 		}
+	}
+	for j, b := range bands {
+		if !finite(b.Lo) || !finite(b.Hi) || b.Lo > b.Hi {
+			return nil, fmt.Errorf("band %d (%q): Lo = %v, Hi = %v; need finite Lo <= Hi", j, b.Name, b.Lo, b.Hi)
+		}
+		if logY && b.Lo <= 0 {
+			return nil, fmt.Errorf("band %d (%q): Lo = %v, but a logarithmic Y axis needs positive values", j, b.Name, b.Lo)
+		}
+		ymin, ymax = math.Min(ymin, b.Lo), math.Max(ymax, b.Hi)
 	}
 
 	p := newPanel(title, xlabel, ylabel)
+	for _, b := range bands {
+		col := b.Color
+		if col == nil {
+			col = rgb(0x7f7f7f)
+		}
+		hb := &hband{lo: b.Lo, hi: b.Hi, fill: withAlpha(col, 0.22), edge: withAlpha(col, 0.6)}
+		p.Add(hb)
+		if b.Name != "" {
+			addLegend(p, b.Name, hb)
+		}
+	}
 	for k, c := range cs {
+		if c.Err != nil {
+			p.Add(&errDraw{xy: xy[k], err: c.Err, shade: c.Shade, col: c.line.Color})
+		}
 		l, err := plotter.NewLine(xy[k])
 		if err != nil {
 			return nil, err
@@ -236,4 +300,82 @@ func contains(s []float64, v float64) bool {
 		}
 	}
 	return false
+}
+
+// hband is a shaded horizontal band across the panel (see Band).
+type hband struct {
+	lo, hi     float64
+	fill, edge color.Color
+}
+
+func (b *hband) Plot(c draw.Canvas, p *plot.Plot) {
+	_, trY := p.Transforms(&c)
+	y0, y1 := trY(b.lo), trY(b.hi)
+	x0, x1 := c.Min.X, c.Max.X
+	rect := vg.Path{}
+	rect.Move(vg.Point{X: x0, Y: y0})
+	rect.Line(vg.Point{X: x1, Y: y0})
+	rect.Line(vg.Point{X: x1, Y: y1})
+	rect.Line(vg.Point{X: x0, Y: y1})
+	rect.Close()
+	c.SetColor(b.fill)
+	c.Fill(rect)
+	ls := draw.LineStyle{Color: b.edge, Width: vg.Points(0.6), Dashes: []vg.Length{vg.Points(3), vg.Points(2)}}
+	c.StrokeLine2(ls, x0, y0, x1, y0)
+	c.StrokeLine2(ls, x0, y1, x1, y1)
+}
+
+func (b *hband) Thumbnail(c *draw.Canvas) {
+	r := vg.Rectangle{Min: c.Min, Max: c.Max}
+	pth := vg.Path{}
+	pth.Move(r.Min)
+	pth.Line(vg.Point{X: r.Max.X, Y: r.Min.Y})
+	pth.Line(r.Max)
+	pth.Line(vg.Point{X: r.Min.X, Y: r.Max.Y})
+	pth.Close()
+	c.SetColor(b.fill)
+	c.Fill(pth)
+}
+
+// errDraw draws the uncertainty of a series: bars with caps at each point,
+// or a shaded band between Y - Err and Y + Err.
+type errDraw struct {
+	xy    plotter.XYs
+	err   []float64
+	shade bool
+	col   color.Color
+}
+
+func (e *errDraw) Plot(c draw.Canvas, p *plot.Plot) {
+	trX, trY := p.Transforms(&c)
+	if e.shade {
+		band := vg.Path{}
+		for i, pt := range e.xy {
+			q := vg.Point{X: trX(pt.X), Y: trY(pt.Y + e.err[i])}
+			if i == 0 {
+				band.Move(q)
+			} else {
+				band.Line(q)
+			}
+		}
+		for i := len(e.xy) - 1; i >= 0; i-- {
+			band.Line(vg.Point{X: trX(e.xy[i].X), Y: trY(e.xy[i].Y - e.err[i])})
+		}
+		band.Close()
+		c.SetColor(withAlpha(e.col, 0.2))
+		c.Fill(band)
+		return
+	}
+	ls := draw.LineStyle{Color: e.col, Width: vg.Points(1.1)}
+	capW := vg.Points(3)
+	for i, pt := range e.xy {
+		if e.err[i] == 0 {
+			continue
+		}
+		x := trX(pt.X)
+		lo, hi := trY(pt.Y-e.err[i]), trY(pt.Y+e.err[i])
+		c.StrokeLine2(ls, x, lo, x, hi)
+		c.StrokeLine2(ls, x-capW, lo, x+capW, lo)
+		c.StrokeLine2(ls, x-capW, hi, x+capW, hi)
+	}
 }

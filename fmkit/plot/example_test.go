@@ -80,3 +80,31 @@ func ExampleQuiverAt() {
 	fmt.Printf("%d points, %d x %d pixels\n", n, img.Bounds().Dx(), img.Bounds().Dy())
 	// Output: 256 points, 768 x 768 pixels
 }
+
+func ExampleCurvesWithBands() {
+	// W2 of two solvers against the number of steps, mean ± sd over seeds,
+	// in front of the data's own noise band (W2 between two data samples).
+	steps := []float64{2, 4, 8, 16}
+	euler := plot.Series{Name: "Euler", X: steps, Y: []float64{0.61, 0.32, 0.18, 0.13}, Err: []float64{0.03, 0.02, 0.02, 0.02}}
+	rk4 := plot.Series{Name: "RK4", X: steps, Y: []float64{0.21, 0.13, 0.12, 0.12}, Err: []float64{0.02, 0.02, 0.02, 0.02}}
+	band := plot.Band{Name: "data vs data (noise)", Lo: 0.096 - 0.034, Hi: 0.096 + 0.034}
+	p, err := plot.CurvesWithBands("W2 against steps", "steps", "W2", false, []plot.Band{band}, euler, rk4)
+	if err != nil {
+		log.Fatal(err)
+	}
+	b, err := plot.Row(p).PNG()
+	if err != nil {
+		log.Fatal(err)
+	}
+	img, err := png.Decode(bytes.NewReader(b))
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(img.Bounds().Dx() > 0)
+
+	_, err = plot.Curves("bad", "x", "y", false, plot.Series{Y: []float64{1, 2}, Err: []float64{0.1, -1}})
+	fmt.Println(err)
+	// Output:
+	// true
+	// plot.Curves "bad": series 0: Err[1] = -1, but an uncertainty must be finite and >= 0
+}

@@ -373,6 +373,22 @@ func (m *Model) Sample(n int, seed uint64, opt ode.Options) (*ode.Result, error)
 	return ode.Solve(m, x0, opt)
 }
 
+// SampleFunc returns the model with fixed solver options as a seeded
+// sampler, func(n, seed) -> x1 (n x d), the shape metric.Sampler expects:
+// for W2 over several draws (metric.W2Draws) or a paired comparison of
+// two solvers on the same x0 (metric.ComparePaired). It integrates with
+// Sample and so fails as Sample does.
+func (m *Model) SampleFunc(opt ode.Options) func(n int, seed uint64) (*mat.Dense, error) {
+	opt.Trajectory = false
+	return func(n int, seed uint64) (*mat.Dense, error) {
+		r, err := m.Sample(n, seed, opt)
+		if err != nil {
+			return nil, err
+		}
+		return r.X, nil
+	}
+}
+
 // Backend is the GoMLX backend holding the model's weights.
 func (m *Model) Backend() backends.Backend { return m.backend }
 
