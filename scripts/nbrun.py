@@ -393,7 +393,9 @@ def run_notebook(path: Path, opts) -> Result:
     # Each notebook starts with an empty fmkit model cache (train.Cached), as a
     # new reader's would be: its training cells really train, and their time
     # counts. Cells of the same notebook share it, as in JupyterLab.
-    env["FMKIT_CACHE"] = str(workdir / "fmkit-cache")
+    # NBRUN_SHARED_CACHE=DIR reuses DIR instead, to iterate quickly while
+    # editing a notebook (never in the test command: times would lie).
+    env["FMKIT_CACHE"] = os.environ.get("NBRUN_SHARED_CACHE") or str(workdir / "fmkit-cache")
     env["PATH"] = os.pathsep.join([str(VENV / "bin"), env.get("PATH", "")])
     client = NotebookClient(
         nb,
