@@ -15,6 +15,7 @@ import (
 // yellow for the fullest). bins is the number of bins along the longer side
 // of bounds; bins are square. A zero bounds means BoundsOf(x).Square().
 // Points outside bounds are not counted. Both axes have the same scale.
+// A colour key above the panel gives the counts the colours encode.
 func Density(title string, x *mat.Dense, bins int, bounds Bounds) (*plot.Plot, error) {
 	return density(title, x, bins, bounds, false)
 }
@@ -102,5 +103,10 @@ func density(title string, x *mat.Dense, bins int, b Bounds, logScale bool) (*pl
 	EqualAspect(p)
 	p.Add(plotter.NewImage(img, b.XMin, b.YMin, b.XMax, b.YMax))
 	setRange(p, b)
+	key := fmt.Sprintf("0 to %d points per bin", int(top))
+	if logScale {
+		key += " (log scale)"
+	}
+	addColourKey(p, key)
 	return p, nil
 }

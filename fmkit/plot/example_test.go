@@ -108,3 +108,26 @@ func ExampleCurvesWithBands() {
 	// true
 	// plot.Curves "bad": series 0: Err[1] = -1, but an uncertainty must be finite and >= 0
 }
+
+func ExampleScatterOnDensity() {
+	// Generated points over the density of the data: the two points far
+	// from the data are visible, not hidden under the data's dots.
+	rng := rand.New(rand.NewPCG(3, 4))
+	data := mat.NewDense(2000, 2, nil)
+	for i := range 2000 {
+		data.Set(i, 0, rng.NormFloat64())
+		data.Set(i, 1, 0.3*rng.NormFloat64())
+	}
+	gen := mat.NewDense(3, 2, []float64{0, 0, 3, 2, -3, -2})
+	p, err := plot.ScatterOnDensity("generated over data", "data", data, plot.Points{Name: "generated", X: gen})
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := plot.Row(p).PNG(); err != nil {
+		log.Fatal(err)
+	}
+	_, err = plot.ScatterOnDensity("nothing", "data", data)
+	fmt.Println(err)
+	// Output:
+	// plot.ScatterOnDensity "nothing": no point sets to draw over the reference
+}

@@ -170,6 +170,7 @@ func EqualAspect(p *plot.Plot) {
 type legendItem struct {
 	name  string
 	thumb plot.Thumbnailer
+	width vg.Length // thumbnail width; 0 means legendThumb
 }
 
 // legendStrip draws a legend in one or more rows above the data area of a
@@ -215,7 +216,40 @@ func addLegend(p *plot.Plot, name string, thumb plot.Thumbnailer) {
 		p.Add(info.legend)
 		p.Title.Padding += info.legend.height(1)
 	}
-	info.legend.items = append(info.legend.items, legendItem{name, thumb})
+	info.legend.items = append(info.legend.items, legendItem{name: name, thumb: thumb})
+}
+
+// addColourKey adds a colour bar to the legend strip of p: a viridis
+// gradient thumbnail, wide enough to read, followed by its label (the
+// range of values the colours encode).
+func addColourKey(p *plot.Plot, label string) {
+	addLegend(p, label, gradientThumb{})
+	items := infoOf(p).legend.items
+	items[len(items)-1].width = colourKeyWidth
+}
+
+const colourKeyWidth = vg.Length(64)
+
+// gradientThumb is a legend thumbnail showing the viridis colour map from
+// left (0) to right (1).
+type gradientThumb struct{}
+
+func (gradientThumb) Thumbnail(c *draw.Canvas) {
+	const steps = 32
+	w := (c.Max.X - c.Min.X) / steps
+	h := (c.Max.Y - c.Min.Y) * 0.3
+	y0, y1 := c.Min.Y+h, c.Max.Y-h
+	for i := range steps {
+		x0 := c.Min.X + vg.Length(i)*w
+		var r vg.Path
+		r.Move(vg.Point{X: x0, Y: y0})
+		r.Line(vg.Point{X: x0 + w + 0.3, Y: y0})
+		r.Line(vg.Point{X: x0 + w + 0.3, Y: y1})
+		r.Line(vg.Point{X: x0, Y: y1})
+		r.Close()
+		c.SetColor(viridis((float64(i) + 0.5) / steps))
+		c.Fill(r)
+	}
 }
 
 func (l *legendStrip) rowHeight() vg.Length {
@@ -229,7 +263,14 @@ func (l *legendStrip) height(rows int) vg.Length {
 }
 
 func (l *legendStrip) itemWidth(it legendItem) vg.Length {
-	return legendThumb + legendGap + l.style.Width(it.name)
+	return it.thumbWidth() + legendGap + l.style.Width(it.name)
+}
+
+func (it legendItem) thumbWidth() vg.Length {
+	if it.width > 0 {
+		return it.width
+	}
+	return legendThumb
 }
 
 // layout splits the items into rows that fit in width.
@@ -275,10 +316,10 @@ func (l *legendStrip) Plot(c draw.Canvas, _ *plot.Plot) {
 		for _, it := range row {
 			thumb := draw.Canvas{Canvas: c.Canvas, Rectangle: vg.Rectangle{
 				Min: vg.Point{X: x, Y: y - rh/2},
-				Max: vg.Point{X: x + legendThumb, Y: y + rh/2},
+				Max: vg.Point{X: x + it.thumbWidth(), Y: y + rh/2},
 			}}
 			it.thumb.Thumbnail(&thumb)
-			c.FillText(l.style, vg.Point{X: x + legendThumb + legendGap, Y: y}, it.name)
+			c.FillText(l.style, vg.Point{X: x + it.thumbWidth() + legendGap, Y: y}, it.name)
 			x += l.itemWidth(it) + legendSep
 		}
 		y -= rh

@@ -1,0 +1,118 @@
+package plot
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
+	"gonum.org/v1/plot/plotter"
+	"gonum.org/v1/plot/vg/draw"
+)
+
+// backgroundBins is the resolution (bins along the longer side) of the
+// density drawn beneath ScatterOnDensity's points.
+const backgroundBins = 70
+
+// ScatterOnDensity draws point clouds over the density of a reference
+// sample, such as generated points over the data: the reference is a faint
+// grey 2D histogram beneath (darker where the data are denser, white where
+// there are none), so that model points that land where the data have no
+// mass stand out instead of hiding under the data's own dots. The
+// reference's name (for example "data") labels the grey in the legend.
+// Both axes have the same scale; the range covers the reference and the
+// points.
+func ScatterOnDensity(title, refName string, ref *mat.Dense, sets ...Points) (*plot.Plot, error) {
+	fail := func(err error) error { return fmt.Errorf("plot.ScatterOnDensity %q: %w", title, err) }
+	n, err := checkPoints("reference", ref)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if len(sets) == 0 {
+		return nil, fail(fmt.Errorf("no point sets to draw over the reference"))
+	}
+	xs := []*mat.Dense{ref}
+	for k, s := range sets {
+		if _, err := checkPoints(setName(k, s.Name), s.X); err != nil {
+			return nil, fail(err)
+		}
+		xs = append(xs, s.X)
+	}
+	b := BoundsOf(xs...)
+	img := greyDensity(ref, n, b, backgroundBins)
+
+	p := newPanel(title, "x", "y")
+	EqualAspect(p)
+	p.Add(plotter.NewImage(img, b.XMin, b.YMin, b.XMax, b.YMax))
+	if refName != "" {
+		addLegend(p, refName+" (density)", greyThumb{})
+	}
+	for k, s := range sets {
+		col := s.Color
+		if col == nil {
+			col = cycle[k%len(cycle)]
+		}
+		m, _ := s.X.Dims()
+		r, a := dotStyle(m)
+		p.Add(&dots{xy: s.X, radius: r, colour: withAlpha(col, math.Min(1, a+0.15))})
+		if s.Name != "" {
+			addLegend(p, s.Name, dotThumb{opaque(col), 3.5})
+		}
+	}
+	setRange(p, b)
+	return p, nil
+}
+
+// greyDensity is the histogram of the n points of x over b as a light grey
+// image: white for an empty bin, up to 35% grey for the fullest, on a
+// square-root scale so that thin parts of the data remain visible.
+func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
+	w, h := b.XMax-b.XMin, b.YMax-b.YMin
+	nx, ny := bins, bins
+	if w > h {
+		ny = max(1, int(math.Round(float64(bins)*h/w)))
+	} else {
+		nx = max(1, int(math.Round(float64(bins)*w/h)))
+	}
+	counts := make([]float64, nx*ny)
+	top := 0.0
+	for i := range n {
+		px, py := x.At(i, 0), x.At(i, 1)
+		if !b.Contains(px, py) {
+			continue
+		}
+		ci := min(nx-1, int((px-b.XMin)/w*float64(nx)))
+		cj := min(ny-1, int((py-b.YMin)/h*float64(ny)))
+		counts[cj*nx+ci]++
+		top = math.Max(top, counts[cj*nx+ci])
+	}
+	k := max(1, (700+max(nx, ny)-1)/max(nx, ny))
+	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
+	for cj := range ny {
+		for ci := range nx {
+			f := 0.0
+			if top > 0 {
+				f = math.Sqrt(counts[cj*nx+ci] / top)
+			}
+			g := uint8(math.Round(255 * (1 - 0.35*f)))
+			col := color.NRGBA{R: g, G: g, B: g, A: 0xff}
+			for dy := range k {
+				row := (ny-1-cj)*k + dy
+				for dx := range k {
+					img.SetNRGBA(ci*k+dx, row, col)
+				}
+			}
+		}
+	}
+	return img
+}
+
+// greyThumb is the legend thumbnail of a grey density.
+type greyThumb struct{}
+
+func (greyThumb) Thumbnail(c *draw.Canvas) {
+	c.SetColor(color.NRGBA{R: 0xb3, G: 0xb3, B: 0xb3, A: 0xff})
+	c.Fill(circle(c.Center(), 5))
+}
