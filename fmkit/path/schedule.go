@@ -128,20 +128,25 @@ func (p Polynomial) Coefficients(t float64) (alpha, sigma, dAlpha, dSigma float6
 	return alpha, 1 - alpha, dAlpha, -dAlpha
 }
 
-// schedules maps schedule names to their default-parameter schedules. Each is
-// also registered as an affine path of the same name (path.Lookup).
+// schedules maps schedule names to their default-parameter schedules. Each
+// but "ve" is also registered as an affine path of the same name
+// (path.Lookup).
 var schedules = map[string]func() Schedule{
 	"linear": func() Schedule { return LinearSchedule{} },
 	"vp":     func() Schedule { return DefaultVP() },
 	"cosine": func() Schedule { return Cosine{} },
 	"poly2":  func() Schedule { return Polynomial{N: 2} },
 	"poly3":  func() Schedule { return Polynomial{N: 3} },
+	"ve":     func() Schedule { return DefaultVE() },
 }
 
 func init() {
 	for name, mk := range schedules {
 		if name == "linear" {
 			continue // registered in path.go
+		}
+		if name == "ve" {
+			continue // its p_0 is N(0, SigmaMax^2 I), not the N(0, I) source a path starts from: see VE
 		}
 		Register(name, func() Path { return Affine{Label: name, Schedule: mk()} })
 	}
@@ -151,7 +156,8 @@ func init() {
 func ScheduleNames() []string { return names.Sorted(schedules) }
 
 // LookupSchedule returns the named schedule: "linear", "vp" (DefaultVP),
-// "cosine", "poly2" or "poly3".
+// "cosine", "poly2", "poly3" or "ve" (DefaultVE; a schedule only, not a
+// trainable path name, see VE).
 func LookupSchedule(name string) (Schedule, error) {
 	mk, err := names.Lookup(schedules, "path", "schedule", name)
 	if err != nil {

@@ -33,7 +33,7 @@ func ExampleLookupSchedule() {
 	// cosine  t=0.0: alpha=0.0000 sigma=1.0000  t=0.5: alpha=0.7071 sigma=0.7071  t=1.0: alpha=1.0000 sigma=0.0000
 	// poly2   t=0.0: alpha=0.0000 sigma=1.0000  t=0.5: alpha=0.2500 sigma=0.7500  t=1.0: alpha=1.0000 sigma=0.0000
 	// vp      t=0.0: alpha=0.0066 sigma=1.0000  t=0.5: alpha=0.2805 sigma=0.9599  t=1.0: alpha=0.9999 sigma=0.0105
-	// path: unknown schedule "ddpm": use one of cosine, linear, poly2, poly3, vp
+	// path: unknown schedule "ddpm": use one of cosine, linear, poly2, poly3, ve, vp
 }
 
 // A score converts to a velocity with two coefficients, x_t's and the

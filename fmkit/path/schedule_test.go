@@ -26,6 +26,9 @@ func TestScheduleDerivatives(t *testing.T) {
 			if math.Abs(fa-dal) > 1e-5*math.Max(1, math.Abs(dal)) || math.Abs(fs-dsi) > 1e-5*math.Max(1, math.Abs(dsi)) {
 				t.Errorf("%s at t=%v: (alpha', sigma') = (%v, %v), finite differences (%v, %v)", name, tt, dal, dsi, fa, fs)
 			}
+			if name == "ve" { // sigma_t explodes to SigmaMax by design
+				continue
+			}
 			if !(al >= 0 && al <= 1 && si >= 0 && si <= 1) {
 				t.Errorf("%s at t=%v: alpha=%v sigma=%v outside [0, 1]", name, tt, al, si)
 			}
@@ -75,6 +78,9 @@ func TestScheduleEndpoints(t *testing.T) {
 // TestScheduleEndpoints.)
 func TestRegisteredSchedulePaths(t *testing.T) {
 	for _, name := range ScheduleNames() {
+		if name == "ve" { // a schedule only: see VE and TestVEConversionsRoundTrip
+			continue
+		}
 		p, err := Lookup(name)
 		if err != nil {
 			t.Fatalf("path %q: %v", name, err)
@@ -107,7 +113,7 @@ func TestRegisteredSchedulePaths(t *testing.T) {
 
 func TestScheduleBadInput(t *testing.T) {
 	_, err := LookupSchedule("ddpm")
-	if err == nil || !strings.Contains(err.Error(), `unknown schedule "ddpm"`) || !strings.Contains(err.Error(), "cosine, linear, poly2, poly3, vp") {
+	if err == nil || !strings.Contains(err.Error(), `unknown schedule "ddpm"`) || !strings.Contains(err.Error(), "cosine, linear, poly2, poly3, ve, vp") {
 		t.Errorf("unknown schedule: %v", err)
 	}
 	if _, err := Lookup("vp2"); err == nil || !strings.Contains(err.Error(), "vp") {

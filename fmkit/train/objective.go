@@ -69,7 +69,7 @@ func (c Config) validateModel() error {
 	case ObjectiveScore:
 		p, _ := path.Lookup(c.Path)
 		if _, ok := path.ScheduleOf(p); !ok {
-			return fmt.Errorf("train: score matching needs an affine Gaussian path (x_t = alpha_t x1 + sigma_t x0), and %q is not one: use one of %s", c.Path, strings.Join(path.ScheduleNames(), ", "))
+			return fmt.Errorf("train: score matching needs an affine Gaussian path (x_t = alpha_t x1 + sigma_t x0), and %q is not one: use one of %s", c.Path, strings.Join(affinePaths(), ", "))
 		}
 		src, _ := data.Lookup(c.Source)
 		if _, ok := src.(data.Gaussian); !ok {
@@ -270,4 +270,18 @@ func (m *Model) SampleAdaptive(n int, seed uint64, opt ode.AdaptiveOptions) (*od
 	}
 	x0 := m.Source().Sample(n, data.NewRand(seed))
 	return ode.SolveAdaptive(m, x0, opt)
+}
+
+// affinePaths lists the registered path names that are affine Gaussian
+// paths (those a score model can be trained on).
+func affinePaths() []string {
+	var out []string
+	for _, name := range path.Names() {
+		if p, err := path.Lookup(name); err == nil {
+			if _, ok := path.ScheduleOf(p); ok {
+				out = append(out, name)
+			}
+		}
+	}
+	return out
 }
