@@ -3,15 +3,10 @@ package likelihood
 import (
 	"fmt"
 	"math"
-	"time"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
 	"gonum.org/v1/gonum/mat"
-
-	"github.com/flowmatching/gofm/fmkit"
-	"github.com/flowmatching/gofm/fmkit/data"
-	"github.com/flowmatching/gofm/fmkit/field"
 )
 
 // Affine is the time-independent affine field v(x) = A x + b, the one CNF
@@ -89,75 +84,6 @@ func (a Affine) LogProb1(x1 *mat.Dense) ([]float64, error) {
 			return nil, err
 		}
 		out[i] = -0.5*float64(d)*math.Log(2*math.Pi) - 0.5*logDet - 0.5*mat.Dot(diff, &sol)
-	}
-	return out, nil
-}
-
-// DivergenceTiming is the measured cost of one divergence evaluation of a
-// network v_theta: R^d -> R^d on a batch.
-type DivergenceTiming struct {
-	Dim                      int
-	ExactSeconds             float64 // d reverse passes
-	HutchinsonSeconds        float64 // one probe: one reverse pass
-	Ratio                    float64 // ExactSeconds / HutchinsonSeconds
-	ExactCompileSeconds      float64
-	HutchinsonCompileSeconds float64
-}
-
-// TimeDivergence measures, for a randomly initialised fmkit MLP (field.
-// DefaultMLP(d)) in each dimension d, the mean time of one exact
-// divergence and of one single-probe Rademacher Hutchinson estimate on a
-// batch of points, over reps evaluations after a first, compiling one;
-// the two are timed alternately in this process.
-func TimeDivergence(dims []int, batch, reps int) ([]DivergenceTiming, error) {
-	if batch <= 0 || reps <= 0 {
-		return nil, fmt.Errorf("likelihood: TimeDivergence needs batch > 0 and reps > 0, got %d and %d", batch, reps)
-	}
-	backend, err := fmkit.Backend()
-	if err != nil {
-		return nil, err
-	}
-	var out []DivergenceTiming
-	for _, d := range dims {
-		if d <= 0 {
-			return nil, fmt.Errorf("likelihood: dimension must be positive, got %d", d)
-		}
-		m := field.DefaultMLP(d)
-		ctx := context.New()
-		fl := NewFlow(backend, ctx, func(ctx *context.Context, t, x *Node) *Node { return m.Build(ctx.In("field"), t, x) })
-		x := data.Gaussian{D: d}.Sample(batch, data.NewRand(uint64(d)))
-		p, err := NewProbes("rademacher", 1, batch, d, 1)
-		if err != nil {
-			return nil, err
-		}
-		r := DivergenceTiming{Dim: d}
-		start := time.Now()
-		if _, _, err := fl.Divergence(0.5, x); err != nil {
-			return nil, err
-		}
-		r.ExactCompileSeconds = time.Since(start).Seconds()
-		start = time.Now()
-		if _, err := fl.HutchinsonEstimates(0.5, x, p); err != nil {
-			return nil, err
-		}
-		r.HutchinsonCompileSeconds = time.Since(start).Seconds()
-		var te, th time.Duration
-		for range reps {
-			start := time.Now()
-			if _, _, err := fl.Divergence(0.5, x); err != nil {
-				return nil, err
-			}
-			te += time.Since(start)
-			start = time.Now()
-			if _, err := fl.HutchinsonEstimates(0.5, x, p); err != nil {
-				return nil, err
-			}
-			th += time.Since(start)
-		}
-		r.ExactSeconds = te.Seconds() / float64(reps)
-		r.HutchinsonSeconds = th.Seconds() / float64(reps)
-		r.Ratio = r.ExactSeconds / r.HutchinsonSeconds
-		out = append(out, r)
 	}
 	return out, nil
 }

@@ -36,8 +36,10 @@ type StepCost struct {
 	// of the round's ratio: medians, so that a burst of load from other
 	// processes during one round does not decide the result.
 	MLSeconds, CFMSeconds, Ratio float64
-	// Per round: the likelihood step's seconds and the mean CFM step's.
-	RoundML, RoundCFM []float64
+	// Per round: the likelihood step's seconds, the mean CFM step's, and
+	// their ratio (both timed under the same load), for the spread over
+	// rounds (metric.Summarize).
+	RoundML, RoundCFM, RoundRatio []float64
 	// Compilation (graph building + first call) seconds of each step.
 	MLCompileSeconds, CFMCompileSeconds float64
 	// NLL is the likelihood loss at every likelihood step; CFMLoss the CFM
@@ -98,7 +100,6 @@ func CompareStepCost(cfg MLConfig, target string, rounds, cfmPerRound int) (*Ste
 		return nil, err
 	}
 	res.CFMCompileSeconds = time.Since(start).Seconds()
-	ratios := make([]float64, 0, rounds)
 	for range rounds {
 		x1 := tgt.Sample(cfg.Batch, rng)
 		start := time.Now()
@@ -121,11 +122,11 @@ func CompareStepCost(cfg MLConfig, target string, rounds, cfmPerRound int) (*Ste
 		cfmMean := cfmTime.Seconds() / float64(cfmPerRound)
 		res.RoundML = append(res.RoundML, mlTime)
 		res.RoundCFM = append(res.RoundCFM, cfmMean)
-		ratios = append(ratios, mlTime/cfmMean)
+		res.RoundRatio = append(res.RoundRatio, mlTime/cfmMean)
 	}
 	res.MLSeconds = median(res.RoundML)
 	res.CFMSeconds = median(res.RoundCFM)
-	res.Ratio = median(ratios)
+	res.Ratio = median(res.RoundRatio)
 	return res, nil
 }
 
