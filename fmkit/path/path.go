@@ -104,11 +104,15 @@ func Names() []string {
 	return names
 }
 
-// Lookup returns the named path.
+// Lookup returns the named path: a registered name (Names), or
+// "bridge:SIGMA" for the Brownian-bridge path of Bridge.
 func Lookup(name string) (Path, error) {
+	if p, ok, err := parseBridge(name); ok {
+		return p, err
+	}
 	mk, ok := registry[strings.ToLower(name)]
 	if !ok {
-		return nil, fmt.Errorf("path: unknown path %q: use one of %s", name, strings.Join(Names(), ", "))
+		return nil, fmt.Errorf("path: unknown path %q: use one of %s, or bridge:SIGMA", name, strings.Join(Names(), ", "))
 	}
 	return mk(), nil
 }
