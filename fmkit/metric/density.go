@@ -5,6 +5,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/gonum/stat/distuv"
 )
 
 // DensityCheck is the result of CheckDensity: a 2D density compared, cell by
@@ -20,7 +21,17 @@ type DensityCheck struct {
 	// Summary is Summarize(Z): mean near 0 and sd near 1 when the density
 	// and the sample agree up to counting noise.
 	Summary Estimate
+	// ChiSquare = sum_c z_c^2 over the m kept cells, and P its upper tail
+	// probability under the chi-square distribution with m degrees of
+	// freedom (approximate: the counts are nearly independent binomials
+	// when the kept cells are many and each holds a small share of n).
+	// P < Alpha says the counts disagree with the density beyond the noise.
+	ChiSquare, P float64
 }
+
+// WithinNoise reports whether the counts agree with the density up to
+// counting noise: P >= Alpha.
+func (c *DensityCheck) WithinNoise() bool { return c.P >= Alpha }
 
 // CheckDensity tests a claimed 2D density p against a sample x (n x 2) drawn
 // from the distribution it should describe. The plane is cut into square
@@ -39,7 +50,11 @@ type DensityCheck struct {
 // favour cells that happened to receive many points). If p is right, each
 // z_c is approximately standard normal: Summary shows a mean near 0 and an
 // sd near 1 (slightly above 1 from the midpoint rule's error; far above 1
-// when p is wrong). logDensity returns log p at every row of its argument;
+// when p is wrong), and
+//
+//	chi2 = sum_c z_c^2  ~  chi-square with m degrees of freedom,
+//
+// whose upper tail P is the test: WithinNoise unless P < Alpha. logDensity returns log p at every row of its argument;
 // it is called once, on all sub-points of all cells.
 //
 // It fails for a sample that is not n x 2 (n >= 1) or holds non-finite
@@ -127,5 +142,9 @@ func CheckDensity(x *mat.Dense, logDensity func(pts *mat.Dense) ([]float64, erro
 	if res.Summary, err = Summarize(res.Z); err != nil {
 		return fail("%w", err)
 	}
+	for _, z := range res.Z {
+		res.ChiSquare += z * z
+	}
+	res.P = distuv.ChiSquared{K: float64(len(res.Z))}.Survival(res.ChiSquare)
 	return res, nil
 }

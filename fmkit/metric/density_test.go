@@ -42,6 +42,12 @@ func TestCheckDensityRightAndWrong(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	if !right.WithinNoise() || !(right.P > 0.001) {
+		t.Errorf("the true density: chi2 = %v over %d cells, p = %v", right.ChiSquare, len(right.Z), right.P)
+	}
+	if wrong.WithinNoise() || wrong.P > 1e-6 {
+		t.Errorf("a wrong density: chi2 = %v over %d cells, p = %v", wrong.ChiSquare, len(wrong.Z), wrong.P)
+	}
 	if wrong.Summary.SD < 2 {
 		t.Errorf("a wrong density gives z = %v, want an sd well above 1", wrong.Summary)
 	}
