@@ -56,7 +56,8 @@ func ScatterOnDensity(title, refName string, ref *mat.Dense, sets ...Points) (*p
 		}
 		m, _ := s.X.Dims()
 		r, a := dotStyle(m)
-		p.Add(&dots{xy: s.X, radius: r, colour: withAlpha(col, math.Min(1, a+0.15))})
+		// Smaller dots than Scatter's, so that the density shows between them.
+		p.Add(&dots{xy: s.X, radius: 0.7 * r, colour: withAlpha(col, a)})
 		if s.Name != "" {
 			addLegend(p, s.Name, dotThumb{opaque(col), 3.5})
 		}
@@ -65,9 +66,10 @@ func ScatterOnDensity(title, refName string, ref *mat.Dense, sets ...Points) (*p
 	return p, nil
 }
 
-// greyDensity is the histogram of the n points of x over b as a light grey
-// image: white for an empty bin, up to 35% grey for the fullest, on a
-// square-root scale so that thin parts of the data remain visible.
+// greyDensity is the histogram of the n points of x over b, smoothed over
+// 3 x 3 bins (so that data on thin curves stay visible), as a grey image:
+// white for an empty bin, up to 55% grey for the fullest, on a square-root
+// scale so that thin parts of the data remain visible.
 func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
 	w, h := b.XMax-b.XMin, b.YMax-b.YMin
 	nx, ny := bins, bins
@@ -86,8 +88,23 @@ func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
 		ci := min(nx-1, int((px-b.XMin)/w*float64(nx)))
 		cj := min(ny-1, int((py-b.YMin)/h*float64(ny)))
 		counts[cj*nx+ci]++
-		top = math.Max(top, counts[cj*nx+ci])
 	}
+	smooth := make([]float64, nx*ny)
+	for cj := range ny {
+		for ci := range nx {
+			s := 0.0
+			for dj := -1; dj <= 1; dj++ {
+				for di := -1; di <= 1; di++ {
+					if i, j := ci+di, cj+dj; i >= 0 && i < nx && j >= 0 && j < ny {
+						s += counts[j*nx+i]
+					}
+				}
+			}
+			smooth[cj*nx+ci] = s
+			top = math.Max(top, s)
+		}
+	}
+	counts = smooth
 	k := max(1, (700+max(nx, ny)-1)/max(nx, ny))
 	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
 	for cj := range ny {
@@ -96,7 +113,7 @@ func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
 			if top > 0 {
 				f = math.Sqrt(counts[cj*nx+ci] / top)
 			}
-			g := uint8(math.Round(255 * (1 - 0.35*f)))
+			g := uint8(math.Round(255 * (1 - 0.55*f)))
 			col := color.NRGBA{R: g, G: g, B: g, A: 0xff}
 			for dy := range k {
 				row := (ny-1-cj)*k + dy
