@@ -41,6 +41,8 @@ func Montage(title string, img image.Image, rowLabels []string) (*plot.Plot, err
 		ticks[r] = plot.Tick{Value: float64(h) - (float64(r)+0.5)*rowH, Label: l}
 	}
 	p.Y.Tick.Marker = ticks
+	p.Y.LineStyle.Width = 0 // the labels name the rows; no axis line beside the image
+	p.Y.Tick.Length = 0
 	p.X.Min, p.X.Max = 0, float64(w)
 	p.Y.Min, p.Y.Max = 0, float64(h)
 	EqualAspect(p)
