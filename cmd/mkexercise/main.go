@@ -23,9 +23,12 @@
 // exercise.TODO. In a Markdown cell, "<!-- solution -->...<!-- /solution -->"
 // is removed and "<!-- exercise: TEXT -->" becomes TEXT (so the solution shows
 // answers, and the exercise prompts for them). The notebook metadata
-// "fmkit.exercise" (e.g. {"max_seconds": 60}) is merged into "fmkit" of the
-// exercise. Outputs are cleared: run scripts/nbrun.py --inplace on the
-// exercise to fill them.
+// "fmkit.exercise" (e.g. {"expect_image": false}) is merged into "fmkit" of
+// the exercise. The exercise keeps the solution's "fmkit.max_seconds": it is
+// the time budget of the solved notebook, and a student's solved exercise
+// runs the same trainings, so it must not be given less (a smaller
+// "fmkit.exercise.max_seconds" is an error). Outputs are cleared: run
+// scripts/nbrun.py --inplace on the exercise to fill them.
 //
 // When the committed exercise already has the generated cells and metadata,
 // it is left as it is (with its outputs); otherwise it is rewritten
@@ -166,6 +169,11 @@ func Generate(solution []byte) ([]byte, error) {
 		if fm, ok := meta["fmkit"].(map[string]any); ok {
 			if ex, ok := fm["exercise"].(map[string]any); ok {
 				delete(fm, "exercise")
+				if budget, ok := ex["max_seconds"].(float64); ok {
+					if sol, ok := fm["max_seconds"].(float64); ok && budget < sol {
+						return nil, fmt.Errorf("metadata fmkit.exercise.max_seconds = %g is below the solution's %g: the budget is the solved notebook's, and a student's solved exercise runs as long; drop it", budget, sol)
+					}
+				}
 				for k, v := range ex {
 					fm[k] = v
 				}
@@ -195,7 +203,10 @@ func stubCode(src string) (string, int, error) {
 		j := start
 		var task []string
 		for ; j < len(lines) && comment.MatchString(lines[j]) && !anyMarker.MatchString(lines[j]); j++ {
-			task = append(task, strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(lines[j]), "//")))
+			// Keep the indentation inside the comment (lists, continuation
+			// lines); drop the one space after "//".
+			text := strings.TrimPrefix(strings.TrimSpace(lines[j]), "//")
+			task = append(task, strings.TrimRight(strings.TrimPrefix(text, " "), " \t"))
 		}
 		if len(task) == 0 {
 			return "", 0, fmt.Errorf("line %d: the solution block has no task comment: restate what to write in // lines right after the opening marker", i+1)

@@ -31,7 +31,7 @@ func TestStubCode(t *testing.T) {
 		"// f doubles x.",
 		"func f(x int) int {",
 		"\t// TODO: Return 2 x.",
-		"\t// (a second line)",
+		"\t//   (a second line)",
 		"\tpanic(exercise.TODO(exercise.Part1a))",
 		"}",
 		"",
@@ -77,7 +77,7 @@ func TestGenerate(t *testing.T) {
 		"nbformat": 4, "nbformat_minor": 5,
 		"metadata": map[string]any{
 			"kernelspec": map[string]any{"name": "gonb"},
-			"fmkit":      map[string]any{"max_seconds": 180, "exercise": map[string]any{"max_seconds": 60}},
+			"fmkit":      map[string]any{"max_seconds": 180, "exercise": map[string]any{"expect_image": false}},
 		},
 		"cells": []any{
 			map[string]any{"cell_type": "markdown", "id": "a", "metadata": map[string]any{}, "source": "Hi<!-- solution --> there<!-- /solution -->"},
@@ -96,8 +96,14 @@ func TestGenerate(t *testing.T) {
 		t.Fatal(err)
 	}
 	fm := nb["metadata"].(map[string]any)["fmkit"].(map[string]any)
-	if fm["max_seconds"] != 60.0 || fm["exercise"] != nil {
+	if fm["max_seconds"] != 180.0 || fm["expect_image"] != false || fm["exercise"] != nil {
 		t.Errorf("fmkit metadata %v", fm)
+	}
+	// The exercise may not get a smaller time budget than the solution.
+	sol["metadata"].(map[string]any)["fmkit"].(map[string]any)["exercise"] = map[string]any{"max_seconds": 60}
+	short, _ := json.Marshal(sol)
+	if _, err := Generate(short); err == nil || !strings.Contains(err.Error(), "max_seconds") {
+		t.Errorf("a smaller budget for the exercise: %v", err)
 	}
 	cells := nb["cells"].([]any)
 	md, code := cells[0].(map[string]any), cells[1].(map[string]any)

@@ -33,35 +33,46 @@ func stubEuler(v ode.Field, x0 *mat.Dense, steps int) ([]*mat.Dense, error) {
 }
 func stubCurved(a, t float64, x0, x1, xt, ut []float64) { panic(exercise.TODO(exercise.Part4b)) }
 
-// status returns the status of the first item whose name contains key.
-func status(t *testing.T, r *exercise.Report, key string) exercise.Status {
-	t.Helper()
-	for _, it := range r.Items {
-		if strings.Contains(it.Name, key) {
-			return it.Status
-		}
-	}
-	t.Fatalf("no item %q in\n%s", key, r)
-	return -1
+func TestMain(m *testing.M) {
+	exercise.Lang = exercise.English // the hints the tests look for are the English ones
+	os.Exit(m.Run())
 }
 
-func detail(r *exercise.Report, key string) string {
-	for _, it := range r.Items {
-		if strings.Contains(it.Name, key) {
-			return it.Detail
+// item returns the item with the given ID; an ID ending in "*" stands for
+// the first item of that prefix that did not pass (or the last item, if all
+// passed).
+func item(t *testing.T, r *exercise.Report, id string) exercise.Item {
+	t.Helper()
+	if p, ok := strings.CutSuffix(id, "*"); ok {
+		var last exercise.Item
+		found := false
+		for _, it := range r.Items {
+			if strings.HasPrefix(it.ID, p) {
+				last, found = it, true
+				if it.Status != exercise.Passed {
+					return it
+				}
+			}
 		}
+		if found {
+			return last
+		}
+	} else if it, ok := r.Find(id); ok {
+		return it
 	}
-	return ""
+	t.Fatalf("no item %q in\n%s", id, r)
+	return exercise.Item{}
 }
 
-func expect(t *testing.T, r *exercise.Report, key string, want exercise.Status, hint string) {
+func expect(t *testing.T, r *exercise.Report, id string, want exercise.Status, hint string) {
 	t.Helper()
-	if got := status(t, r, key); got != want {
-		t.Errorf("item %q: status %v, want %v\n%s", key, got, want, r)
+	it := item(t, r, id)
+	if it.Status != want {
+		t.Errorf("item %q: status %v, want %v\n%s", id, it.Status, want, r)
 		return
 	}
-	if hint != "" && !strings.Contains(detail(r, key), hint) {
-		t.Errorf("item %q: detail %q lacks %q", key, detail(r, key), hint)
+	if hint != "" && !strings.Contains(it.Detail.EN, hint) {
+		t.Errorf("item %q: detail %q lacks %q", id, it.Detail.EN, hint)
 	}
 }
 
@@ -75,9 +86,7 @@ func TestNetworkSolution(t *testing.T) {
 	if !r.Passed() {
 		t.Fatalf("reference solution fails:\n%s", r)
 	}
-	if d := detail(r, "sinusoidal"); !strings.Contains(d, "8 sin/cos pairs, ω from 1 to 100") {
-		t.Errorf("sinusoidal detail %q", d)
-	}
+	expect(t, r, "1a/sinusoidal", exercise.Passed, "8 sin/cos pairs, ω from 1 to 100")
 }
 
 func TestNetworkStubs(t *testing.T) {
@@ -85,14 +94,17 @@ func TestNetworkStubs(t *testing.T) {
 	if len(r.Items) != 2 || r.Count(exercise.NotYet) != 2 {
 		t.Fatalf("want two not-yet-written items:\n%s", r)
 	}
-	if !strings.Contains(r.Items[0].Detail, exercise.Part1a) || !strings.Contains(r.Items[1].Detail, exercise.Part1b) {
+	if !strings.Contains(r.Items[0].Detail.EN, exercise.Part1a) || !strings.Contains(r.Items[1].Detail.EN, exercise.Part1b) {
 		t.Errorf("details do not name the parts:\n%s", r)
 	}
+	// A network that calls the stub of the embedding waits for part 1a.
+	r = exercise.CheckNetwork(stubEmbedding, fieldWith(stubEmbedding))
+	expect(t, r, "1b/run", exercise.Waiting, "needs "+exercise.Part1a+" first")
 }
 
 func TestNetworkBroken(t *testing.T) {
-	// The field of the solution with a broken embedding inside it would fail
-	// too; test each part with the other one correct.
+	// Each part is tested with the other one correct (vTheta uses the
+	// correct embedding).
 	flat := func(t *Node) *Node { return Mul(t, t) }                     // rank 1
 	nan := func(t *Node) *Node { return InsertAxes(Log(Sub(t, t)), -1) } // -Inf
 	oneFreq := func(t *Node) *Node {
@@ -104,18 +116,16 @@ func TestNetworkBroken(t *testing.T) {
 		t2 := MulScalar(tt, 2)
 		return Concatenate([]*Node{Sin(tt), Cos(tt), Sin(t2), Cos(t2)}, -1)
 	}
-	panics := func(t *Node) *Node { var s []int; _ = s[3]; return t }
 	for _, c := range []struct {
 		name  string
 		embed exercise.TimeEmbedding
 		item  string
 		hint  string
 	}{
-		{"rank 1", flat, "1a time embedding: shape", "shape [256, E]"},
-		{"NaN", nan, "finite", "NaN or Inf"},
-		{"one frequency", oneFreq, "sinusoidal", "only one frequency"},
-		{"periodic", periodic, "tells times apart", "multiples of 2π"},
-		{"panics", panics, "1a time embedding", "index out of range"},
+		{"rank 1", flat, "1a/shape", "shape [256, E]"},
+		{"NaN", nan, "1a/finite", "NaN or Inf"},
+		{"one frequency", oneFreq, "1a/sinusoidal", "only one frequency"},
+		{"periodic", periodic, "1a/distinct", "multiples of 2π"},
 	} {
 		r := exercise.CheckNetwork(c.embed, vTheta)
 		expect(t, r, c.item, exercise.Failed, c.hint)
@@ -147,11 +157,11 @@ func TestNetworkBroken(t *testing.T) {
 		item string
 		hint string
 	}{
-		{"ignores t", noT, "uses t", "concatenate timeEmbedding(t)"},
-		{"affine", affine, "nonlinear", "activation"},
-		{"3 outputs", wide, "1b v_θ: shape", "[7, 2]"},
-		{"mixes the batch", mixing, "points independent", "must not mix"},
-		{"no weights", noWeights, "has weights", "field.Linear"},
+		{"ignores t", noT, "1b/uses-t", "concatenate timeEmbedding(t)"},
+		{"affine", affine, "1b/nonlinear", "activation"},
+		{"3 outputs", wide, "1b/shape", "[7, 2]"},
+		{"mixes the batch", mixing, "1b/batch", "must not mix"},
+		{"no weights", noWeights, "1b/weights", "field.Linear"},
 	} {
 		r := exercise.CheckNetwork(timeEmbedding, c.v)
 		expect(t, r, c.item, exercise.Failed, c.hint)
@@ -168,33 +178,23 @@ func TestLoss(t *testing.T) {
 		t.Fatalf("stubs:\n%s", r)
 	}
 	r = exercise.CheckLoss(linearPath, cfmLoss, stubField)
-	expect(t, r, "2b loss with v_θ", exercise.Waiting, exercise.Part1b)
+	expect(t, r, "2b/trainable", exercise.Waiting, exercise.Part1b)
 
-	swapped := func(t float64, x0, x1, xt, ut []float64) { linearPath(1-t, x0, x1, xt, ut) }
-	negated := func(t float64, x0, x1, xt, ut []float64) {
-		linearPath(t, x0, x1, xt, ut)
-		ut[0], ut[1] = -ut[0], -ut[1]
+	sqrtMean := func(ctx *context.Context, v exercise.Field, t, xt, ut *Node) *Node {
+		return Sqrt(ReduceAllMean(ReduceSum(Square(Sub(v(ctx, t, xt), ut)), -1)))
 	}
-	r = exercise.CheckLoss(swapped, cfmLoss, vTheta)
-	expect(t, r, "x_t", exercise.Failed, "runs from x1 to x0")
-	r = exercise.CheckLoss(negated, cfmLoss, vTheta)
-	expect(t, r, "u_t", exercise.Failed, "wrong sign")
-
-	meanAll := func(ctx *context.Context, v exercise.Field, t, xt, ut *Node) *Node {
-		return ReduceAllMean(Square(Sub(v(ctx, t, xt), ut)))
-	}
-	perRow := func(ctx *context.Context, v exercise.Field, t, xt, ut *Node) *Node {
-		return ReduceSum(Square(Sub(v(ctx, t, xt), ut)), -1)
+	absolute := func(ctx *context.Context, v exercise.Field, t, xt, ut *Node) *Node {
+		return ReduceAllMean(ReduceSum(Abs(Sub(v(ctx, t, xt), ut)), -1))
 	}
 	detached := func(ctx *context.Context, v exercise.Field, t, xt, ut *Node) *Node {
 		return ReduceAllMean(ReduceSum(Square(Sub(StopGradient(v(ctx, t, xt)), ut)), -1))
 	}
-	r = exercise.CheckLoss(linearPath, meanAll, vTheta)
-	expect(t, r, "2b CFM loss: value", exercise.Failed, "averaged over the 2 coordinates")
-	r = exercise.CheckLoss(linearPath, perRow, vTheta)
-	expect(t, r, "2b CFM loss: scalar", exercise.Failed, "must be a scalar")
+	r = exercise.CheckLoss(linearPath, sqrtMean, vTheta)
+	expect(t, r, "2b/value", exercise.Failed, "square root")
+	r = exercise.CheckLoss(linearPath, absolute, vTheta)
+	expect(t, r, "2b/value", exercise.Failed, "instead of Abs")
 	r = exercise.CheckLoss(linearPath, detached, vTheta)
-	expect(t, r, "trainable", exercise.Failed, "gradient reaches the weights")
+	expect(t, r, "2b/trainable", exercise.Failed, "gradient reaches the weights")
 }
 
 func TestEuler(t *testing.T) {
@@ -205,31 +205,12 @@ func TestEuler(t *testing.T) {
 			t.Fatalf("reference solution fails:\n%s", r)
 		}
 	}
-	expect(t, r, "trained model", exercise.Waiting, "part 2c")
+	expect(t, r, "3a/model", exercise.Waiting, "part 2c")
 
 	r = exercise.CheckEuler(stubEuler, vTheta)
 	if len(r.Items) != 1 || r.Items[0].Status != exercise.NotYet {
 		t.Fatalf("stub:\n%s", r)
 	}
-	rightPoint := func(v ode.Field, x0 *mat.Dense, steps int) ([]*mat.Dense, error) {
-		if steps <= 0 {
-			return nil, errors.New("bad steps")
-		}
-		h := 1 / float64(steps)
-		x := mat.DenseCopyOf(x0)
-		traj := []*mat.Dense{mat.DenseCopyOf(x)}
-		for k := range steps {
-			vel, err := v.Velocity(float64(k+1)*h, x)
-			if err != nil {
-				return nil, err
-			}
-			x.Add(x, scaled(h, vel))
-			traj = append(traj, mat.DenseCopyOf(x))
-		}
-		return traj, nil
-	}
-	r = exercise.CheckEuler(rightPoint, vTheta)
-	expect(t, r, "uses t_k", exercise.Failed, "end of each step")
 	lenient := func(v ode.Field, x0 *mat.Dense, steps int) ([]*mat.Dense, error) {
 		if steps <= 0 {
 			return []*mat.Dense{x0}, nil
@@ -237,7 +218,7 @@ func TestEuler(t *testing.T) {
 		return eulerSample(v, x0, steps)
 	}
 	r = exercise.CheckEuler(lenient, vTheta)
-	expect(t, r, "bad step count", exercise.Failed, "should return an error")
+	expect(t, r, "3a/bad-steps", exercise.Failed, "should return an error")
 	inPlace := func(v ode.Field, x0 *mat.Dense, steps int) ([]*mat.Dense, error) {
 		traj, err := eulerSample(v, x0, steps)
 		if err == nil {
@@ -246,7 +227,7 @@ func TestEuler(t *testing.T) {
 		return traj, err
 	}
 	r = exercise.CheckEuler(inPlace, vTheta)
-	expect(t, r, "states", exercise.Failed, "must not be modified")
+	expect(t, r, "3a/states", exercise.Failed, "must not be modified")
 	short := func(v ode.Field, x0 *mat.Dense, steps int) ([]*mat.Dense, error) {
 		traj, err := eulerSample(v, x0, steps)
 		if err != nil {
@@ -255,7 +236,7 @@ func TestEuler(t *testing.T) {
 		return traj[1:], nil
 	}
 	r = exercise.CheckEuler(short, vTheta)
-	expect(t, r, "constant field", exercise.Failed, "steps+1 states")
+	expect(t, r, "3a/constant", exercise.Failed, "steps+1 states")
 }
 
 func TestCurvedPath(t *testing.T) {
@@ -263,35 +244,50 @@ func TestCurvedPath(t *testing.T) {
 	if !r.Passed() {
 		t.Fatalf("reference solution fails:\n%s", r)
 	}
+	expect(t, r, "4b/bend", exercise.Passed, "as fmkit's path.Curved")
 	r = exercise.CheckCurvedPath(stubCurved, 1)
 	if len(r.Items) != 1 || r.Items[0].Status != exercise.NotYet {
 		t.Fatalf("stub:\n%s", r)
 	}
-	flipped := func(a, t float64, x0, x1, xt, ut []float64) { curvedPath(-a, t, x0, x1, xt, ut) }
-	r = exercise.CheckCurvedPath(flipped, 1)
-	expect(t, r, "x_t", exercise.Failed, "other way")
 	straight := func(a, t float64, x0, x1, xt, ut []float64) { linearPath(t, x0, x1, xt, ut) }
 	r = exercise.CheckCurvedPath(straight, 1)
-	expect(t, r, "x_t", exercise.Failed, "straight line")
+	expect(t, r, "4b/bend", exercise.Failed, "straight line")
+	expect(t, r, "4b/ut", exercise.Passed, "")
+	along := func(a, t float64, x0, x1, xt, ut []float64) { // bends along x1 - x0
+		linearPath(t+a*t*(1-t), x0, x1, xt, ut)
+		for j := range 2 {
+			ut[j] *= 1 + a*(1-2*t)
+		}
+	}
+	r = exercise.CheckCurvedPath(along, 1)
+	expect(t, r, "4b/bend", exercise.Failed, "component along x1 - x0")
+	expect(t, r, "4b/ut", exercise.Passed, "")
 	badU := func(a, t float64, x0, x1, xt, ut []float64) {
 		curvedPath(a, t, x0, x1, xt, ut)
-		ut[0] += a * t * (x1[1] - x0[1]) // forgot the product rule
+		ut[0] += a * t * (x1[1] - x0[1]) // a wrong product rule
 	}
 	r = exercise.CheckCurvedPath(badU, 1)
-	expect(t, r, "d x_t/dt", exercise.Failed, "finite difference")
+	expect(t, r, "4b/ut", exercise.Failed, "finite difference")
+	// Another size of the bend is allowed, and noted.
+	double := func(a, t float64, x0, x1, xt, ut []float64) { curvedPath(2*a, t, x0, x1, xt, ut) }
+	r = exercise.CheckCurvedPath(double, 1)
+	if !r.Passed() {
+		t.Errorf("a bend twice as large fails:\n%s", r)
+	}
+	expect(t, r, "4b/bend", exercise.Passed, "2 times a t(1-t) R(x1 - x0)")
 }
 
 func TestTrainingGate(t *testing.T) {
 	useTempCache(t)
 	// Too short a training: everything runs, the W2 gate fails.
-	res, r := exercise.CheckTraining("linear", trainCFM, linearPath, vTheta, 150)
-	expect(t, r, "runs", exercise.Passed, "150 steps")
-	expect(t, r, "loss decreases", exercise.Passed, "")
-	expect(t, r, "W2", exercise.Failed, "train longer")
-	if res == nil || !(res.W2 > exercise.W2Threshold) || res.W2Noise < 0.8 {
+	res, r := exercise.CheckTraining("linear", trainCFM, linearPath, cfmLoss, vTheta, 150)
+	expect(t, r, "2c/run", exercise.Passed, "150 steps")
+	expect(t, r, "2c/decreases", exercise.Passed, "")
+	expect(t, r, "2c/w2", exercise.Failed, "train longer")
+	if res == nil || !(res.W2.Mean > exercise.W2Threshold) || res.W2P0 < 0.8 || res.W2.N != exercise.W2Draws {
 		t.Fatalf("result %+v", res)
 	}
-	// The saved model reloads with the same velocities.
+	// The saved model reloads with the same velocities and its verdict.
 	m, err := exercise.LoadModel("linear", vTheta)
 	if err != nil {
 		t.Fatal(err)
@@ -305,23 +301,23 @@ func TestTrainingGate(t *testing.T) {
 	if !mat.EqualApprox(v1, v2, 1e-6) {
 		t.Errorf("reloaded model differs: %v vs %v", mat.Formatted(v1), mat.Formatted(v2))
 	}
-	if len(m.Losses) != 150 {
-		t.Errorf("reloaded %d losses", len(m.Losses))
+	if len(m.Losses) != 150 || m.Gate.Passed || m.Gate.Part != exercise.Part2c || !strings.Contains(m.Gate.Reason.EN, "train longer") {
+		t.Errorf("reloaded %d losses, gate %+v", len(m.Losses), m.Gate)
 	}
-	// The Euler check now grades the trained model (and fails its gate).
+	// The Euler check runs on the model, but its W2 item points at part 2c.
 	r = exercise.CheckEuler(eulerSample, vTheta)
-	expect(t, r, "W2 to the moons", exercise.Failed, "")
+	expect(t, r, "3a/w2", exercise.Waiting, "did not pass "+exercise.Part2c)
 
 	// A failed run deletes the model of the earlier one; stubs report
 	// themselves and nothing is saved.
-	_, r = exercise.CheckTraining("linear", stubTrain, linearPath, vTheta, 10)
-	expect(t, r, "2c training", exercise.NotYet, exercise.Part2c)
-	_, r = exercise.CheckTraining("linear", trainCFM, stubPath, vTheta, 10)
-	expect(t, r, "2c training", exercise.Waiting, exercise.Part2a)
-	_, r = exercise.CheckTraining("curved", trainCFM, exercise.WithAmplitude(stubCurved, 1), vTheta, 10)
-	expect(t, r, "4b training", exercise.NotYet, exercise.Part4b)
-	_, r = exercise.CheckTraining("curved", stubTrain, exercise.WithAmplitude(curvedPath, 1), vTheta, 10)
-	expect(t, r, "4b training", exercise.Waiting, exercise.Part2c)
+	_, r = exercise.CheckTraining("linear", stubTrain, linearPath, cfmLoss, vTheta, 10)
+	expect(t, r, "2c/run", exercise.NotYet, exercise.Part2c)
+	_, r = exercise.CheckTraining("linear", trainCFM, stubPath, cfmLoss, vTheta, 10)
+	expect(t, r, "2c/run", exercise.Waiting, exercise.Part2a)
+	_, r = exercise.CheckTraining("curved", trainCFM, exercise.WithAmplitude(stubCurved, 1), cfmLoss, vTheta, 10)
+	expect(t, r, "4b/training-run", exercise.NotYet, exercise.Part4b)
+	_, r = exercise.CheckTraining("curved", stubTrain, exercise.WithAmplitude(curvedPath, 1), cfmLoss, vTheta, 10)
+	expect(t, r, "4b/training-run", exercise.Waiting, exercise.Part2c)
 	if _, err := exercise.LoadModel("linear", vTheta); !errors.Is(err, exercise.ErrNoModel) {
 		t.Errorf("LoadModel after failed trainings: %v", err)
 	}
@@ -332,16 +328,20 @@ func TestTrainingGate(t *testing.T) {
 
 func TestAnalysesWait(t *testing.T) {
 	useTempCache(t)
-	if c := exercise.CompareSamplers(eulerSample, vTheta); c != nil {
+	if c := exercise.CompareSamplers(eulerSample, vTheta); len(c.Euler) != 0 || c.Trusted {
 		t.Error("CompareSamplers without a model")
+	} else {
+		expect(t, c.Checks, "3b/model", exercise.Waiting, "needs this model")
 	}
-	if s := exercise.StudyGap(linearPath, eulerSample, vTheta); s != nil {
+	if s := exercise.StudyGap(linearPath, eulerSample, vTheta); s.Particles != 0 {
 		t.Error("StudyGap without a model")
 	}
-	if s := exercise.StudyGap(stubPath, stubEuler, stubField); s != nil {
+	if s := exercise.StudyGap(stubPath, stubEuler, stubField); s.Particles != 0 {
 		t.Error("StudyGap with stubs")
+	} else {
+		expect(t, s.Checks, "4a/path", exercise.Waiting, exercise.Part2a+" first")
 	}
-	if p := exercise.ComparePaths(stubPath, stubCurved, 1, stubEuler, stubField); p != nil {
+	if p := exercise.ComparePaths(stubPath, stubCurved, 1, stubEuler, stubField); len(p.Results) != 0 {
 		t.Error("ComparePaths with stubs")
 	}
 }

@@ -172,6 +172,11 @@ type GapStudy struct {
 	FlowFraction []float64 // fraction of the particles of the learned flow in the gap at t_k
 	Crossings    int       // particles of the learned flow in the gap at some t_k > 0
 	Particles    int       // number of particles (1000)
+	// Checks lists what the study relies on (the path passes part 2a, the
+	// model passed its training check, the sampler passes part 3a). When
+	// there is nothing to measure (no model, a stub) the other fields are
+	// empty.
+	Checks *Report
 }
 
 // StudyGap answers question 4a with measurements: does the linear path cross
@@ -186,35 +191,38 @@ type GapStudy struct {
 //     pass through G;
 //   - the density of x_t at t = 0.25, 0.5, 0.75 and 0.9 with the outline of G.
 //
-// It needs the linear model (part 2c) and the sampler (part 3a).
+// It needs the linear model (part 2c) and the sampler (part 3a); when the
+// model did not pass its training check, or the path or the sampler fails
+// its part, it says that the numbers mean little.
 func StudyGap(linear PathFunc, euler Sampler, v Field) *GapStudy {
-	r := &Report{Title: "Question 4a: the linear path and the gap between the moons"}
+	r := &Report{Title: tr("问题 4a：线性路径与两个月牙之间的空隙", "Question 4a: the linear path and the gap between the moons")}
+	pathV := gradePath("linear", linear)
+	partItem(r, "4a/path", pathV)
+	model := modelItem(r, "4a/model", "linear", v)
+	samplerV := gradeSampler(euler)
+	partItem(r, "4a/sampler", samplerV)
+	r.Show()
+	if pathV.status == NotYet || samplerV.status == NotYet || model == nil {
+		return &GapStudy{Checks: r}
+	}
 	times := grid(20)
 	frac, pts, err := pathGapProfile(linear, times, 20000, 21)
 	if err != nil {
-		r.Blocked("4a x_t in the gap", err, "evaluating linearPath failed")
-		r.Show()
-		return nil
-	}
-	model, err := LoadModel("linear", v)
-	if err != nil {
-		if errors.Is(err, ErrNoModel) {
-			r.Wait("4a learned flow", "needs the linear model of part 2c")
-		} else {
-			r.Error("4a learned flow", err, "")
-		}
-		r.Show()
-		return nil
+		e := &Report{Title: r.Title}
+		e.err("4a/path", Part2a, err, nil, tr("计算 linearPath 出错", "evaluating linearPath failed"))
+		e.Show()
+		return &GapStudy{Checks: r}
 	}
 	x0, _ := evalSets()
 	traj, err := runSampler(euler, model, x0, 100)
 	if err != nil {
-		r.Blocked("4a learned flow", err, "eulerSample failed on the trained model")
-		r.Show()
-		return nil
+		e := &Report{Title: r.Title}
+		failSampler(e, "4a/sampler", err)
+		e.Show()
+		return &GapStudy{Checks: r}
 	}
 	n, _ := x0.Dims()
-	st := &GapStudy{Times: times, PathFraction: frac, FlowTimes: grid(100), Crossings: DefaultGap.Crossings(traj), Particles: n}
+	st := &GapStudy{Times: times, PathFraction: frac, FlowTimes: grid(100), Crossings: DefaultGap.Crossings(traj), Particles: n, Checks: r}
 	for _, x := range traj {
 		st.FlowFraction = append(st.FlowFraction, DefaultGap.Fraction(x))
 	}
@@ -224,13 +232,22 @@ func StudyGap(linear PathFunc, euler Sampler, v Field) *GapStudy {
 			peak, at = f, times[k]
 		}
 	}
-	nb.Table([]string{"the gap G between the moons", "measured"}, [][]string{
-		{"fraction of x0 ~ p0 in G (t = 0)", fmt.Sprintf("%.3f", frac[0])},
-		{"peak fraction of x_t in G on the linear path", fmt.Sprintf("%.3f at t = %.2f", peak, at)},
-		{"fraction of the data x1 ~ p1 in G (t = 1)", fmt.Sprintf("%.3f", frac[len(frac)-1])},
-		{"learned flow: particles in G at t = 1 (Euler, 100 steps)", fmt.Sprintf("%.3f", st.FlowFraction[len(st.FlowFraction)-1])},
-		{"learned flow: paths that pass through G", fmt.Sprintf("%d of %d", st.Crossings, n)},
+	// Binomial standard errors of the fractions: sqrt(f (1-f) / n).
+	se := func(f float64, n int) float64 { return math.Sqrt(f * (1 - f) / float64(n)) }
+	last := st.FlowFraction[len(st.FlowFraction)-1]
+	cross := float64(st.Crossings) / float64(n)
+	nb.Table(texts(tr("两个月牙之间的空隙 G", "the gap G between the moons"), tr("测量值（± 二项标准误差）", "measured (± binomial se)")), [][]string{
+		texts(tr("G 中 x0 ~ p0 的比例（t = 0，20000 对）", "fraction of x0 ~ p0 in G (t = 0), 20000 pairs"), tr("%.3f ± %.3f", "%.3f ± %.3f", frac[0], se(frac[0], 20000))),
+		texts(tr("线性路径上 x_t 落在 G 中的比例的峰值（20000 对）", "peak fraction of x_t in G on the linear path, 20000 pairs"),
+			tr("%.3f ± %.3f，在 t = %.2f", "%.3f ± %.3f at t = %.2f", peak, se(peak, 20000), at)),
+		texts(tr("G 中数据 x1 ~ p1 的比例（t = 1）", "fraction of the data x1 ~ p1 in G (t = 1)"), both(fmt.Sprintf("%.3f", frac[len(frac)-1]))),
+		texts(tr("学到的流：t = 1 时 G 中的粒子（欧拉法 100 步）", "learned flow: particles in G at t = 1 (Euler, 100 steps)"), tr("%.3f ± %.3f", "%.3f ± %.3f", last, se(last, n))),
+		texts(tr("学到的流：穿过 G 的路径", "learned flow: paths that pass through G"),
+			tr("%[3]d 条中 %[1]d 条（%.3[4]f ± %.3[5]f）", "%d of %d (%.3f ± %.3f)", st.Crossings, n, n, cross, se(cross, n))),
 	})
+	if !trusted(r) {
+		markdown(caution(r))
+	}
 	var panels []*gplot.Plot
 	crossing := crossingPaths(traj, DefaultGap)
 	if p, err := plot.Trajectories(fmt.Sprintf("%d of %d paths pass through G", st.Crossings, n), crossing, 200); err == nil {
@@ -244,9 +261,16 @@ func StudyGap(linear PathFunc, euler Sampler, v Field) *GapStudy {
 			panels = append(panels, p)
 		}
 	}
-	if p, err := plot.Curves("fraction of x_t in the gap G", "t", "fraction in G", false,
-		plot.Series{Name: "p_t (20000 pairs)", X: times, Y: frac},
-		plot.Series{Name: "v_θ, your Euler (1000)", X: st.FlowTimes, Y: st.FlowFraction}); err == nil {
+	pathSE, flowSE := make([]float64, len(frac)), make([]float64, len(st.FlowFraction))
+	for k, f := range frac {
+		pathSE[k] = se(f, 20000)
+	}
+	for k, f := range st.FlowFraction {
+		flowSE[k] = se(f, n)
+	}
+	if p, err := plot.Curves("fraction of x_t in the gap G (± binomial se)", "t", "fraction in G", false,
+		plot.Series{Name: "p_t (20000 pairs)", X: times, Y: frac, Err: pathSE, Shade: true},
+		plot.Series{Name: "v_θ, your Euler (1000)", X: st.FlowTimes, Y: st.FlowFraction, Err: flowSE, Shade: true}); err == nil {
 		panels = append(panels, p)
 	}
 	show(plot.Grid(3, panels...))

@@ -27,6 +27,7 @@ import (
 type Model struct {
 	Name   string    // "linear", "curved", ... (the path it was trained on)
 	Losses []float64 // training loss at every step (empty for fresh weights)
+	Gate   Gate      // how the training check graded it
 
 	field Field
 	ctx   *context.Context
@@ -81,8 +82,9 @@ func (m *Model) eval(t []float64, x *mat.Dense) (*mat.Dense, error) {
 		}
 		dims := outs[0].Shape().Dimensions
 		if len(dims) != 2 || dims[0] != n || dims[1] != d {
-			return &shapeError{fmt.Sprintf("v_θ returned shape %s for x of shape [%d, %d]; it must return one %d-D velocity per point, shape [%d, %d]",
-				outs[0].Shape(), n, d, d, n, d)}
+			return &shapeError{tr("x 的形状为 [%[2]d, %[3]d] 时 v_θ 返回了形状 %[1]s：每个点要返回一个 %[3]d 维速度，形状 [%[2]d, %[3]d]",
+				"v_θ returned shape %s for x of shape [%d, %d]; it must return one %d-D velocity per point, shape [%d, %d]",
+				outs[0].Shape().String(), n, d, d, n, d)}
 		}
 		out, err = gx.Dense(outs[0])
 		return err
@@ -91,9 +93,9 @@ func (m *Model) eval(t []float64, x *mat.Dense) (*mat.Dense, error) {
 }
 
 // shapeError is a wrong output shape of the student's function.
-type shapeError struct{ msg string }
+type shapeError struct{ msg Text }
 
-func (e *shapeError) Error() string { return e.msg }
+func (e *shapeError) Error() string { return e.msg.EN }
 
 // numParams is the number of weights (values of the trainable variables)
 // under the context's scope.
@@ -107,12 +109,31 @@ func numParams(ctx *context.Context) int {
 	return n
 }
 
+// Gate is the verdict of the training check on a model, kept with its
+// weights: the analyses of later cells (3b, 4a, 4b) say when their model did
+// not pass it.
+type Gate struct {
+	Part   string  // the part whose check trained it: Part2c, or Part4b for the curved path
+	Passed bool    // every item of the training check passed
+	W2     float64 // mean exact W2 to fresh moons (0 if not measured)
+	W2SD   float64 // its sd over the reference draws
+	Reason Text    // the first item that did not pass, when Passed is false
+}
+
+// verdict is the gate as the verdict of the part that trained the model.
+func (g Gate) verdict() verdict {
+	if g.Passed {
+		return verdict{part: g.Part, status: Passed}
+	}
+	return verdict{part: g.Part, status: Failed, reason: g.Reason}
+}
+
 // Checkpoints: the variables of a trained context, kept between notebook
 // cells (every GoNB cell is a new process). The file is a gob stream:
-// the scope of the context, the number of variables, then for each its
-// scope, name and tensor. It is written atomically in train.CacheDir().
+// the scope of the context, the losses, the Gate, the number of variables,
+// then for each its scope, name and tensor. It is written atomically in train.CacheDir().
 
-const checkpointMagic = "fmkit-exercise-6.2 v1"
+const checkpointMagic = "fmkit-exercise-6.2 v2"
 
 // CheckpointPath is the file where SaveModel keeps the model of a name.
 func CheckpointPath(name string) string {
@@ -120,8 +141,9 @@ func CheckpointPath(name string) string {
 }
 
 // SaveModel writes the variables of ctx (every variable of the context, with
-// its scope) and the loss history under name.
-func SaveModel(name string, ctx *context.Context, losses []float64) error {
+// its scope), the loss history and the verdict of the training check under
+// name.
+func SaveModel(name string, ctx *context.Context, losses []float64, gate Gate) error {
 	var buf bytes.Buffer
 	enc := gob.NewEncoder(&buf)
 	var vars []*context.Variable
@@ -131,7 +153,7 @@ func SaveModel(name string, ctx *context.Context, losses []float64) error {
 	if len(vars) == 0 {
 		return errors.New("the context has no variables: train v_θ with this context (it holds the weights)")
 	}
-	for _, x := range []any{checkpointMagic, ctx.Scope(), losses, len(vars)} {
+	for _, x := range []any{checkpointMagic, ctx.Scope(), losses, gate, len(vars)} {
 		if err := enc.Encode(x); err != nil {
 			return err
 		}
@@ -170,15 +192,19 @@ func LoadModel(name string, v Field) (*Model, error) {
 	}
 	dec := gob.NewDecoder(bytes.NewReader(raw))
 	var magic, scope string
+	if err := dec.Decode(&magic); err != nil || magic != checkpointMagic {
+		return nil, fmt.Errorf("%w %q: %s was written by another version of this exercise; run the training check again", ErrNoModel, name, file)
+	}
 	var losses []float64
+	var gate Gate
 	var count int
-	for _, x := range []any{&magic, &scope, &losses, &count} {
+	for _, x := range []any{&scope, &losses, &gate, &count} {
 		if err := dec.Decode(x); err != nil {
 			return nil, fmt.Errorf("reading %s: %w; delete it and train again", file, err)
 		}
 	}
-	if magic != checkpointMagic || count <= 0 {
-		return nil, fmt.Errorf("%s is not a checkpoint of this exercise; delete it and train again", file)
+	if count <= 0 {
+		return nil, fmt.Errorf("%s holds no variables; delete it and train again", file)
 	}
 	ctx := context.New()
 	for range count {
@@ -199,6 +225,6 @@ func LoadModel(name string, v Field) (*Model, error) {
 		scope = "/" + scope
 	}
 	m := NewModel(name, v, ctx.InAbsPath(scope).Reuse())
-	m.Losses = losses
+	m.Losses, m.Gate = losses, gate
 	return m, nil
 }

@@ -2,7 +2,6 @@ package exercise
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"sort"
 
@@ -12,17 +11,6 @@ import (
 
 	"github.com/flowmatching/gofm/fmkit"
 	"github.com/flowmatching/gofm/fmkit/internal/gx"
-)
-
-// Part labels, as the stubs of the exercise notebook name them.
-const (
-	Part1a = "part 1a (timeEmbedding)"
-	Part1b = "part 1b (vTheta)"
-	Part2a = "part 2a (linearPath)"
-	Part2b = "part 2b (cfmLoss)"
-	Part2c = "part 2c (trainCFM)"
-	Part3a = "part 3a (eulerSample)"
-	Part4b = "part 4b (curvedPath)"
 )
 
 // embeddingGrid is the number of times in [0, 1] at which CheckNetwork
@@ -50,8 +38,9 @@ func evalEmbedding(embed TimeEmbedding, t []float64) (*mat.Dense, error) {
 		}
 		dims := outs[0].Shape().Dimensions
 		if len(dims) != 2 || dims[0] != len(t) {
-			return &shapeError{fmt.Sprintf("for t of shape [%d] it returned shape %s; return one row of features per time, shape [%d, E]",
-				len(t), outs[0].Shape(), len(t))}
+			return &shapeError{tr("t 的形状为 [%[1]d] 时返回了形状 %[2]s：每个时间一行特征，形状应为 [%[1]d, E]",
+				"for t of shape [%d] it returned shape %s; return one row of features per time, shape [%d, E]",
+				len(t), outs[0].Shape().String(), len(t))}
 		}
 		out, err = gx.Dense(outs[0])
 		return err
@@ -102,25 +91,29 @@ func sinCosPairs(emb *mat.Dense, t []float64) (freqs []float64) {
 // CheckNetwork grades part 1: the time embedding and the network v_theta.
 //
 // The time embedding is evaluated at 256 times in [0, 1]: it must return
-// shape [B, E], finite values, at least two pairs of columns with
-// sin^2 + cos^2 = 1 (the sinusoidal code of several frequencies omega_k) at
-// distinct frequencies, and different codes for different times.
+// shape [B, E], finite values that change with t, at least two pairs of
+// columns with sin^2 + cos^2 = 1 (the sinusoidal code of several
+// frequencies omega_k) at distinct frequencies, and different codes for
+// different times.
 //
 // v_theta is built with fresh weights (seed 1) on 7 points: it must return
 // shape [7, 2], finite values, have trainable weights, depend on t, be
 // nonlinear in x, and treat the points of a batch independently (the same
 // rows evaluated as a batch of 3 give the same velocities, with the weights
-// reused).
+// reused). The items of v_theta that can come from its time embedding
+// (shape, finite values, dependence on t) say "needs part 1a" when the
+// embedding failed.
 func CheckNetwork(embed TimeEmbedding, v Field) *Report {
-	r := &Report{Title: "Check of part 1: time embedding and network v_θ(t, x)"}
+	r := &Report{Title: tr("第 1 部分的检查：时间嵌入与网络 v_θ(t, x)", "Check of part 1: time embedding and network v_θ(t, x)")}
+	before := len(r.Items)
 	checkEmbedding(r, embed)
-	checkField(r, v)
+	embedding := verdictOf(Part1a, &Report{Items: r.Items[before:]})
+	checkField(r, v, []verdict{embedding})
 	r.Show()
 	return r
 }
 
 func checkEmbedding(r *Report, embed TimeEmbedding) {
-	const name = "1a time embedding"
 	t := make([]float64, embeddingGrid)
 	for i := range t {
 		t[i] = float64(i) / float64(embeddingGrid-1)
@@ -129,19 +122,38 @@ func checkEmbedding(r *Report, embed TimeEmbedding) {
 	if err != nil {
 		var se *shapeError
 		if errors.As(err, &se) {
-			r.Fail(name+": shape", "%s", se.msg)
+			r.fail("1a/shape", se.msg)
 			return
 		}
-		r.Error(name, err, "timeEmbedding(t) failed for t of shape [256]")
+		r.err("1a/run", Part1a, err, nil, tr("t 的形状为 [256] 时 timeEmbedding(t) 出错", "timeEmbedding(t) failed for t of shape [256]"))
 		return
 	}
 	n, e := emb.Dims()
-	r.Pass(name+": shape", "[%d, %d] for t of shape [%d]", n, e, n)
-	if !r.Check(name+": finite", finite(emb), "no NaN or Inf for t in [0, 1]",
-		"some features are NaN or Inf for t in [0, 1]: look for a division or a log") {
+	r.pass("1a/shape", tr("t 的形状为 [%[3]d] 时输出 [%[1]d, %[2]d]", "[%d, %d] for t of shape [%d]", n, e, n))
+	if !r.check("1a/finite", finite(emb), tr("t ∈ [0, 1] 上没有 NaN 或 Inf", "no NaN or Inf for t in [0, 1]"),
+		tr("t ∈ [0, 1] 上有特征是 NaN 或 Inf：检查除法和对数", "some features are NaN or Inf for t in [0, 1]: look for a division or a log")) {
 		return
 	}
-	freqs := sinCosPairs(emb, t)
+	spread := 0.0
+	for j := range e {
+		lo, hi := math.Inf(1), math.Inf(-1)
+		for i := range n {
+			lo, hi = math.Min(lo, emb.At(i, j)), math.Max(hi, emb.At(i, j))
+		}
+		spread = math.Max(spread, hi-lo)
+	}
+	if !r.check("1a/uses-t", spread > 1e-6,
+		tr("t 从 0 变到 1 时特征最多变化 %.3g", "the features change by up to %.3g as t goes from 0 to 1", spread),
+		tr("你的特征不随 t 变化：每个时间都得到同一个编码。角度要由输入的 t 算出：ω_k t，即 Mul(InsertAxes(t, -1), ω)",
+			"your features do not depend on t: every time gets the same code. Compute the angles ω_k t from the input t, Mul(InsertAxes(t, -1), ω)")) {
+		return
+	}
+	var freqs []float64 // frequencies of the sin/cos pairs, ω = 0 (constant columns) left out
+	for _, f := range sinCosPairs(emb, t) {
+		if f > 1e-6 {
+			freqs = append(freqs, f)
+		}
+	}
 	distinct := 0
 	for i := range freqs {
 		if i == 0 || freqs[i]-freqs[i-1] > 1e-3*freqs[i] {
@@ -150,14 +162,16 @@ func checkEmbedding(r *Report, embed TimeEmbedding) {
 	}
 	switch {
 	case distinct >= 2:
-		r.Pass(name+": sinusoidal", "%d sin/cos pairs, ω from %.3g to %.3g", len(freqs), freqs[0], freqs[len(freqs)-1])
+		r.pass("1a/sinusoidal", tr("%d 对 sin/cos，ω 从 %.3g 到 %.3g", "%d sin/cos pairs, ω from %.3g to %.3g", len(freqs), freqs[0], freqs[len(freqs)-1]))
 	case len(freqs) == 0:
-		r.Fail(name+": sinusoidal", "no pair of columns (sin(ω t), cos(ω t)) found: for each frequency ω_k add the two features sin(ω_k t) and cos(ω_k t)")
+		r.fail("1a/sinusoidal", tr("没有找到成对的列 (sin(ω t), cos(ω t))：对每个频率 ω_k 加上 sin(ω_k t) 和 cos(ω_k t) 两个特征",
+			"no pair of columns (sin(ω t), cos(ω t)) found: for each frequency ω_k add the two features sin(ω_k t) and cos(ω_k t)"))
 	default:
-		r.Fail(name+": sinusoidal", "only one frequency (ω = %.3g): use K >= 2 frequencies, e.g. a geometric ladder ω_k = ω_max^(k/(K-1)), as the Transformer uses a ladder of wavelengths", freqs[0])
+		r.fail("1a/sinusoidal", tr("只有一个频率（ω = %.3g）：用 K ≥ 2 个频率，例如几何级数 ω_k = ω_max^(k/(K-1))，就像 Transformer 用一串几何递增的波长",
+			"only one frequency (ω = %.3g): use K >= 2 frequencies, e.g. a geometric ladder ω_k = ω_max^(k/(K-1)), as the Transformer uses a ladder of wavelengths", freqs[0]))
 	}
 	// Different times must get different codes.
-	minDist, at := math.Inf(1), [2]float64{}
+	minDist, at := math.Inf(1), [2]int{}
 	for i := range n {
 		for j := i + 1; j < n; j++ {
 			d := 0.0
@@ -166,14 +180,34 @@ func checkEmbedding(r *Report, embed TimeEmbedding) {
 				d += x * x
 			}
 			if d < minDist {
-				minDist, at = d, [2]float64{t[i], t[j]}
+				minDist, at = d, [2]int{i, j}
 			}
 		}
 	}
 	minDist = math.Sqrt(minDist)
-	r.Check(name+": tells times apart", minDist > 1e-3,
-		fmt.Sprintf("the closest codes of two of the 256 times are %.3g apart", minDist),
-		fmt.Sprintf("t = %.3f and t = %.3f get the same code (distance %.2g): with frequencies that are multiples of 2π, t = 0 and t = 1 coincide; include t itself or a frequency below 2π", at[0], at[1], minDist))
+	hint := tr("t = %.3f 和 t = %.3f 得到同一个编码（距离 %.2g）：编码在 [0, 1] 上必须一一对应；加入 t 本身，或一个低于 2π 的频率",
+		"t = %.3f and t = %.3f get the same code (distance %.2g): the code must tell every two times of [0, 1] apart; include t itself or a frequency below 2π", t[at[0]], t[at[1]], minDist)
+	if at == [2]int{0, n - 1} && multiplesOf2Pi(freqs) {
+		hint = tr("t = 0 和 t = 1 得到同一个编码（距离 %.2g）：你的频率都是 2π 的整数倍，所以编码在 t = 1 时绕回起点；加入 t 本身，或一个低于 2π 的频率",
+			"t = 0 and t = 1 get the same code (distance %.2g): your frequencies are all multiples of 2π, so the code comes back to its start at t = 1; include t itself or a frequency below 2π", minDist)
+	}
+	r.check("1a/distinct", minDist > 1e-3,
+		tr("256 个时间里最接近的两个编码相距 %.3g", "the closest codes of two of the 256 times are %.3g apart", minDist), hint)
+}
+
+// multiplesOf2Pi reports whether every frequency is a nonzero integer
+// multiple of 2π.
+func multiplesOf2Pi(freqs []float64) bool {
+	if len(freqs) == 0 {
+		return false
+	}
+	for _, f := range freqs {
+		k := f / (2 * math.Pi)
+		if math.Round(k) < 1 || math.Abs(k-math.Round(k)) > 1e-3*k {
+			return false
+		}
+	}
+	return true
 }
 
 // fieldPoints are the 7 points of CheckField.
@@ -181,8 +215,14 @@ var fieldPoints = mat.NewDense(7, 2, []float64{
 	0, 0, 1, 0, -0.5, 0.8, 1.5, -1, -1.2, -0.3, 0.3, 2, 2, 0.5,
 })
 
-func checkField(r *Report, v Field) {
-	const name = "1b v_θ"
+// gradeNetwork grades part 1b silently: the verdict later checks use.
+func gradeNetwork(v Field) verdict {
+	return silently(Part1b, func(r *Report) { checkField(r, v, nil) })
+}
+
+// checkField grades v_theta; embedding holds the verdict of part 1a (nil
+// when it is not known).
+func checkField(r *Report, v Field, embedding []verdict) {
 	ctx := context.New()
 	_ = ctx.SetRNGStateFromSeed(1)
 	m := NewModel("fresh", v, ctx)
@@ -195,19 +235,22 @@ func checkField(r *Report, v Field) {
 	if err != nil {
 		var se *shapeError
 		if errors.As(err, &se) {
-			r.Fail(name+": shape", "%s (end with a dense layer of 2 units)", se.msg)
+			r.failOr("1b/shape", embedding, paren(se.msg, tr("最后用一个 2 个单元的全连接层", "end with a dense layer of 2 units")))
 			return
 		}
-		r.Error(name, err, "vTheta(ctx, t, x) failed for t of shape [7] and x of shape [7, 2]")
+		r.err("1b/run", Part1b, err, embedding, tr("t 的形状为 [7]、x 的形状为 [7, 2] 时 vTheta(ctx, t, x) 出错",
+			"vTheta(ctx, t, x) failed for t of shape [7] and x of shape [7, 2]"))
 		return
 	}
-	r.Pass(name+": shape", "[7, 2] for t of shape [7] and x of shape [7, 2]")
-	if !r.Check(name+": finite", finite(out), "no NaN or Inf", "the velocity has NaN or Inf values: look at divisions, logs and the initialisation of the weights") {
+	r.pass("1b/shape", tr("t 为 [7]、x 为 [7, 2] 时输出 [7, 2]", "[7, 2] for t of shape [7] and x of shape [7, 2]"))
+	if !r.checkOr("1b/finite", finite(out), embedding, tr("没有 NaN 或 Inf", "no NaN or Inf"),
+		tr("速度里有 NaN 或 Inf：检查除法、对数和权重的初始化", "the velocity has NaN or Inf values: look at divisions, logs and the initialisation of the weights")) {
 		return
 	}
 	params := numParams(m.ctx)
-	if !r.Check(name+": has weights", params > 0, fmt.Sprintf("%d trainable weights", params),
-		"no trainable variables in ctx: create the layers with field.Linear(ctx.In(\"...\"), h, units) (or layers.Dense) so that training has something to fit") {
+	if !r.check("1b/weights", params > 0, tr("%d 个可训练的权重", "%d trainable weights", params),
+		tr("ctx 里没有可训练的变量：用 field.Linear(ctx.In(\"...\"), h, units)（或 layers.Dense）建层，训练才有东西可拟合",
+			"no trainable variables in ctx: create the layers with field.Linear(ctx.In(\"...\"), h, units) (or layers.Dense) so that training has something to fit")) {
 		return
 	}
 	// Depends on t.
@@ -218,12 +261,14 @@ func checkField(r *Report, v Field) {
 	v1, err1 := m.eval(t1, fieldPoints)
 	v9, err9 := m.eval(t9, fieldPoints)
 	if err := errors.Join(err1, err9); err != nil {
-		r.Error(name+": uses t", err, "evaluating v_θ at t = 0.1 and t = 0.9 failed")
+		r.err("1b/uses-t", Part1b, err, embedding, tr("在 t = 0.1 和 t = 0.9 处计算 v_θ 出错", "evaluating v_θ at t = 0.1 and t = 0.9 failed"))
 		return
 	}
 	dt := maxAbsDiff(v1, v9)
-	r.Check(name+": uses t", dt > 1e-5, fmt.Sprintf("v_θ(0.1, x) and v_θ(0.9, x) differ by up to %.3g", dt),
-		"v_θ(t, x) does not change with t: concatenate timeEmbedding(t) to x before the first layer")
+	r.checkOr("1b/uses-t", dt > 1e-5, embedding,
+		tr("v_θ(0.1, x) 与 v_θ(0.9, x) 最多相差 %.3g", "v_θ(0.1, x) and v_θ(0.9, x) differ by up to %.3g", dt),
+		tr("v_θ(t, x) 不随 t 变化：在第一层之前把 timeEmbedding(t) 拼接到 x 上（如果已经拼接了，检查 timeEmbedding 本身是否随 t 变化，即第 1a 部分）",
+			"v_θ(t, x) does not change with t: concatenate timeEmbedding(t) to x before the first layer (if you did, check that timeEmbedding itself changes with t, part 1a)"))
 	// Nonlinear in x: v((x+y)/2) != (v(x) + v(y))/2.
 	a := mat.DenseCopyOf(fieldPoints)
 	b := mat.NewDense(n, 2, nil)
@@ -238,23 +283,27 @@ func checkField(r *Report, v Field) {
 	vb, errB := m.eval(tMid, b)
 	vm, errM := m.eval(tMid, mid)
 	if err := errors.Join(errA, errB, errM); err != nil {
-		r.Error(name+": nonlinear", err, "")
+		r.err("1b/nonlinear", Part1b, err, nil, Text{})
 		return
 	}
 	avg := mat.NewDense(n, 2, nil)
 	avg.Add(va, vb)
 	avg.Scale(0.5, avg)
 	nl := maxAbsDiff(vm, avg)
-	r.Check(name+": nonlinear in x", nl > 1e-4, fmt.Sprintf("v_θ((x+y)/2) differs from (v_θ(x)+v_θ(y))/2 by up to %.3g", nl),
-		"v_θ is affine in x: put a nonlinear activation (e.g. activations.Swish) after each hidden layer")
+	r.check("1b/nonlinear", nl > 1e-4,
+		tr("v_θ((x+y)/2) 与 (v_θ(x)+v_θ(y))/2 最多相差 %.3g", "v_θ((x+y)/2) differs from (v_θ(x)+v_θ(y))/2 by up to %.3g", nl),
+		tr("v_θ 对 x 是仿射的：在每个隐藏层后面加一个非线性激活函数（例如 activations.Swish）", "v_θ is affine in x: put a nonlinear activation (e.g. activations.Swish) after each hidden layer"))
 	// Points are independent and the weights are reused: rows 0..2 alone.
 	sub := mat.DenseCopyOf(fieldPoints.Slice(0, 3, 0, 2))
 	vs, err := m.eval(tMid[:3], sub)
 	if err != nil {
-		r.Error(name+": batch of 3", err, "v_θ failed on a batch of 3 points with the same weights (does it hard-code the batch size, or create new variables when called again?)")
+		r.err("1b/batch", Part1b, err, nil, tr("同一组权重在 3 个点的批次上出错（是不是写死了批大小，或者再次调用时新建了变量？）",
+			"v_θ failed on a batch of 3 points with the same weights (does it hard-code the batch size, or create new variables when called again?)"))
 		return
 	}
 	d := maxAbsDiff(vs, mat.DenseCopyOf(out.Slice(0, 3, 0, 2)))
-	r.Check(name+": points independent", d < 1e-4, fmt.Sprintf("the first 3 points give the same velocities alone (diff %.2g)", d),
-		fmt.Sprintf("the first 3 points get other velocities when evaluated alone (diff %.3g): v_θ must not mix the points of a batch (no reduction over axis 0)", d))
+	r.check("1b/batch", d < 1e-4,
+		tr("前 3 个点单独计算时速度不变（差 %.2g）", "the first 3 points give the same velocities alone (diff %.2g)", d),
+		tr("前 3 个点单独计算时得到别的速度（差 %.3g）：v_θ 不能混合一个批次里的点（不要沿第 0 轴做归约）",
+			"the first 3 points get other velocities when evaluated alone (diff %.3g): v_θ must not mix the points of a batch (no reduction over axis 0)", d))
 }

@@ -11,6 +11,7 @@ import (
 	"gonum.org/v1/gonum/mat"
 	gplot "gonum.org/v1/plot"
 
+	"github.com/flowmatching/gofm/fmkit/data"
 	"github.com/flowmatching/gofm/fmkit/metric"
 	"github.com/flowmatching/gofm/fmkit/nb"
 	"github.com/flowmatching/gofm/fmkit/ode"
@@ -19,13 +20,13 @@ import (
 
 // SamplerRun is one sampler on the trained model.
 type SamplerRun struct {
-	Method  string  // "euler" or "dopri5"
-	Steps   int     // Euler steps (0 for dopri5)
-	Tol     float64 // dopri5 rtol = atol (0 for Euler)
-	NFE     int     // evaluations of v_theta
-	Seconds float64 // wall time of the integration
-	W2      float64 // exact W2 of the 1000 samples to 1000 fresh moons
-	Error   float64 // RMS distance of the samples to the reference solution (same x0)
+	Method  string          // "euler" or "dopri5"
+	Steps   int             // Euler steps (0 for dopri5)
+	Tol     float64         // dopri5 rtol = atol (0 for Euler)
+	NFE     int             // evaluations of v_theta
+	Seconds float64         // wall time of the integration
+	W2      metric.Estimate // exact W2 of the 1000 samples to fresh moons, over W2Draws draws (the same draws for every run)
+	Error   float64         // RMS distance of the samples to the reference solution (same x0)
 }
 
 // SamplerComparison is what CompareSamplers measured. Matched pairs Euler
@@ -34,16 +35,29 @@ type SamplerComparison struct {
 	Reference SamplerRun // dopri5 at rtol = atol = 1e-5: the "exact" ODE solution
 	Dopri5    []SamplerRun
 	Euler     []SamplerRun
-	// Matched: the Dopri5 run at 1e-3, the Euler run with the fewest steps
-	// whose Error is at most its Error (nil if none of the step counts
-	// reaches it), and the Euler run with the fewest steps whose W2 is within
-	// 0.01 of its W2.
+	// Matched: the Dopri5 run at 1e-3; EulerSameError: the Euler run with
+	// the fewest steps whose Error is at most its Error (nil if none of the
+	// step counts reaches it); EulerSameQuality: the Euler run with the
+	// fewest steps whose W2 is not higher than Matched's beyond the noise
+	// (paired test over the reference draws), nil if none.
 	Matched          SamplerRun
 	EulerSameError   *SamplerRun
 	EulerSameQuality *SamplerRun
+	// Coarse compares the Euler run of lowest mean W2 (CoarseSteps steps)
+	// with Dopri5 at rtol = atol = 1e-4 on W2Draws fresh draws of x0 and of
+	// the moons (paired): whether a coarse Euler really lands closer to the
+	// data than an accurate solution of the same ODE, or only by chance.
+	Coarse      *metric.Comparison
+	CoarseSteps int
 	// FineSteps are the steps Dopri5 attempted at the smallest tolerance
 	// compared (1e-4): where along t it spends its evaluations.
 	FineSteps []ode.StepInfo
+	// Checks lists what the comparison relies on (the model passed its
+	// training check, part 2c; the sampler passes part 3a); Trusted is
+	// Checks.Passed(). When it is false no conclusion is drawn, and when
+	// there is nothing to compare (no model, a stub) the runs are empty.
+	Checks  *Report
+	Trusted bool
 }
 
 // Step counts and tolerances compared by CompareSamplers.
@@ -67,36 +81,42 @@ func rmsDistance(a, b *mat.Dense) float64 {
 // CompareSamplers answers question 3b with measurements: the student's Euler
 // sampler against fmkit's adaptive Dopri5 (the chapter's RK45) on the trained
 // linear model, from the same 1000 points x0 ~ p0. For each run it measures
-// the NFE, the wall time, the exact W2 to 1000 fresh moons (sample quality)
-// and the RMS distance of the samples to a reference solution of the same
-// ODE (Dopri5 at rtol = atol = 1e-5; the solver's own error). It then matches
+// the NFE, the wall time, the exact W2 to fresh moons (sample quality, mean
+// ± sd over W2Draws draws of the moons, the same draws for every run) and
+// the RMS distance of the samples to a reference solution of the same ODE
+// (Dopri5 at rtol = atol = 1e-5; the solver's own error). It then matches
 // quality: the fewest Euler steps (of 4, 8, ..., 128) reaching the error of
-// Dopri5 at 1e-3, and the fewest reaching its W2 within 0.01, and shows the
-// table, the error and W2 against the NFE, and the step sizes Dopri5 chose
-// along t. Wall times are measured in this
-// process, one run after the other; compare them as ratios.
+// Dopri5 at 1e-3, and the fewest whose W2 is not worse than its W2 beyond
+// the noise; and it tests, over fresh draws of x0 and of the moons, whether
+// the Euler run of lowest W2 is really closer to the data than an accurate
+// solution. It shows the table, the error and W2 against the NFE, and the
+// step sizes Dopri5 chose along t. Wall times are measured in this process,
+// one run after the other; compare them as ratios.
+//
+// It first checks what it relies on: the linear model must have passed its
+// training check and the sampler part 3a; otherwise it still measures and
+// draws, but says that the numbers mean little and draws no conclusion.
 func CompareSamplers(euler Sampler, v Field) *SamplerComparison {
-	r := &Report{Title: "Question 3b: Euler against adaptive Dopri5"}
-	model, err := LoadModel("linear", v)
-	if err != nil {
-		if errors.Is(err, ErrNoModel) {
-			r.Wait("3b comparison", "needs the linear model of part 2c")
-		} else {
-			r.Error("3b comparison", err, "")
-		}
+	r := &Report{Title: tr("问题 3b：欧拉法与自适应 Dopri5", "Question 3b: Euler against adaptive Dopri5")}
+	c := &SamplerComparison{Checks: r}
+	model := modelItem(r, "3b/model", "linear", v)
+	samplerV := gradeSampler(euler)
+	partItem(r, "3b/sampler", samplerV)
+	if model == nil || samplerV.status == NotYet {
 		r.Show()
-		return nil
+		return c
 	}
-	x0, fresh := evalSets()
+	x0, _ := evalSets()
 	// Warm up (compiles v_theta for this batch size) so that no run pays it.
 	if _, err := model.Velocity(0, x0); err != nil {
-		r.Error("3b comparison", err, "evaluating the trained v_θ failed")
+		r.err("3b/run", "", err, nil, tr("计算训练好的 v_θ 出错", "evaluating the trained v_θ failed"))
 		r.Show()
-		return nil
+		return c
 	}
-	c := &SamplerComparison{}
-	var ref *mat.Dense
+	r.Show()
+	c.Trusted = trusted(r)
 	var steps []ode.StepInfo
+	var finals []*mat.Dense // the samples of every run, in the order Reference, Dopri5..., Euler...
 	adaptive := func(tol float64) (SamplerRun, *mat.Dense, error) {
 		start := time.Now()
 		res, err := ode.SolveAdaptive(model, x0, ode.AdaptiveOptions{RTol: tol, ATol: tol})
@@ -104,23 +124,25 @@ func CompareSamplers(euler Sampler, v Field) *SamplerComparison {
 			return SamplerRun{}, nil, err
 		}
 		run := SamplerRun{Method: "dopri5", Tol: tol, NFE: res.NFE, Seconds: time.Since(start).Seconds()}
-		run.W2, _ = metric.W2(res.X, fresh)
 		steps = res.Steps
-		return run, res.X, nil
+		finals = append(finals, res.X)
+		return run, res.X, err
+	}
+	fail := func(err error) *SamplerComparison {
+		e := &Report{Title: r.Title}
+		e.err("3b/run", "", err, nil, Text{})
+		e.Show()
+		return &SamplerComparison{Checks: r}
 	}
 	run, ref, err := adaptive(1e-5)
 	if err != nil {
-		r.Error("3b reference solution", err, "")
-		r.Show()
-		return nil
+		return fail(err)
 	}
 	c.Reference = run
 	for _, tol := range CompareTolerances {
 		run, x, err := adaptive(tol)
 		if err != nil {
-			r.Error("3b dopri5", err, "")
-			r.Show()
-			return nil
+			return fail(err)
 		}
 		run.Error = rmsDistance(x, ref)
 		c.Dopri5 = append(c.Dopri5, run)
@@ -133,65 +155,95 @@ func CompareSamplers(euler Sampler, v Field) *SamplerComparison {
 		start := time.Now()
 		traj, err := runSampler(euler, model, x0, n)
 		if err != nil {
-			r.Blocked("3b Euler", err, "eulerSample failed on the trained model")
-			r.Show()
-			return nil
+			e := &Report{Title: r.Title}
+			failSampler(e, "3b/sampler", err)
+			e.Show()
+			return &SamplerComparison{Checks: r}
 		}
 		run := SamplerRun{Method: "euler", Steps: n, NFE: n, Seconds: time.Since(start).Seconds()}
-		run.W2, _ = metric.W2(traj[n], fresh)
+		finals = append(finals, traj[n])
 		run.Error = rmsDistance(traj[n], ref)
 		c.Euler = append(c.Euler, run)
 	}
+	// The W2 of every run, over the same reference draws.
+	w2s, err := w2ToMoonsAll(finals)
+	if err != nil {
+		return fail(err)
+	}
+	c.Reference.W2 = w2s[0]
+	for i := range c.Dopri5 {
+		c.Dopri5[i].W2 = w2s[1+i]
+		if c.Dopri5[i].Tol == 1e-3 {
+			c.Matched = c.Dopri5[i]
+		}
+	}
+	for i := range c.Euler {
+		c.Euler[i].W2 = w2s[1+len(c.Dopri5)+i]
+	}
+	best := 0
 	for i := range c.Euler {
 		e := &c.Euler[i]
 		if c.EulerSameError == nil && e.Error <= c.Matched.Error {
 			c.EulerSameError = e
 		}
-		if c.EulerSameQuality == nil && e.W2 <= c.Matched.W2+0.01 {
+		if cmp, err := metric.PairedTest(e.W2.Values, c.Matched.W2.Values); err == nil && cmp.Verdict != metric.BLower && c.EulerSameQuality == nil {
 			c.EulerSameQuality = e
 		}
+		if e.W2.Mean < c.Euler[best].W2.Mean {
+			best = i
+		}
 	}
-	c.show()
+	// Is the coarse Euler run of lowest W2 really closer to the data than an
+	// accurate solution? Fresh x0 and fresh moons on each draw.
+	c.CoarseSteps = c.Euler[best].Steps
+	eulerDraw := func(n int, seed uint64) (*mat.Dense, error) {
+		traj, err := runSampler(euler, model, data.Gaussian{D: 2}.Sample(n, data.NewRand(seed)), c.CoarseSteps)
+		if err != nil {
+			return nil, err
+		}
+		return traj[len(traj)-1], nil
+	}
+	accurateDraw := func(n int, seed uint64) (*mat.Dense, error) {
+		res, err := ode.SolveAdaptive(model, data.Gaussian{D: 2}.Sample(n, data.NewRand(seed)), ode.AdaptiveOptions{RTol: 1e-4, ATol: 1e-4})
+		if err != nil {
+			return nil, err
+		}
+		return res.X, nil
+	}
+	if cmp, err := metric.ComparePaired(eulerDraw, accurateDraw, moons, W2Samples, W2Draws, 31); err == nil {
+		c.Coarse = &cmp
+	} else {
+		fmt.Println("coarse Euler against the accurate solution not measured:", firstLine(err.Error()))
+	}
+	c.show(r)
 	return c
 }
 
-func (c *SamplerComparison) show() {
+func (c *SamplerComparison) show(pre *Report) {
 	rows := [][]string{}
 	add := func(name string, run SamplerRun, withErr bool) {
-		errText := "(reference)"
+		errText := tr("（参考解）", "(reference)").String()
 		if withErr {
 			errText = fmt.Sprintf("%.2e", run.Error)
 		}
 		rows = append(rows, []string{name, fmt.Sprintf("%d", run.NFE), fmt.Sprintf("%.0f", 1000*run.Seconds),
-			fmt.Sprintf("%.3f", run.W2), errText})
+			run.W2.Format(3), errText})
 	}
 	for _, run := range c.Dopri5 {
 		add(fmt.Sprintf("Dopri5, rtol = atol = %g", run.Tol), run, true)
 	}
 	add("Dopri5, rtol = atol = 1e-5", c.Reference, false)
 	for _, run := range c.Euler {
-		add(fmt.Sprintf("your Euler, %d steps", run.Steps), run, true)
+		add(tr("你的欧拉法，%d 步", "your Euler, %d steps", run.Steps).String(), run, true)
 	}
-	nb.Table([]string{"sampler (1000 points)", "NFE", "wall ms", "W2 to moons", "RMS error to reference"}, rows)
+	nb.Table(texts(tr("采样器（1000 个点）", "sampler (1000 points)"), both("NFE"), tr("墙钟 ms", "wall ms"),
+		tr("到月牙的 W2（均值 ± 标准差，%d 组）", "W2 to moons (mean ± sd, %d draws)", W2Draws), tr("到参考解的 RMS 误差", "RMS error to reference")), rows)
 
-	m := c.Matched
-	lines := []string{fmt.Sprintf("**At matched quality** (against Dopri5 at rtol = atol = 1e-3: NFE %d, %.0f ms, W2 %.3f, error %.1e):", m.NFE, 1000*m.Seconds, m.W2, m.Error)}
-	if e := c.EulerSameError; e != nil {
-		lines = append(lines, fmt.Sprintf("- same solver error: Euler needs %d steps (NFE %d, %.1fx Dopri5's NFE, %.1fx its wall time).",
-			e.Steps, e.NFE, float64(e.NFE)/float64(m.NFE), e.Seconds/m.Seconds))
+	if !c.Trusted {
+		markdown(caution(pre))
 	} else {
-		last := c.Euler[len(c.Euler)-1]
-		lines = append(lines, fmt.Sprintf("- same solver error: not reached by Euler with %d steps (error %.1e, NFE %d, %.1fx Dopri5's NFE).",
-			last.Steps, last.Error, last.NFE, float64(last.NFE)/float64(m.NFE)))
+		markdown(c.conclusions())
 	}
-	if e := c.EulerSameQuality; e != nil {
-		lines = append(lines, fmt.Sprintf("- same sample quality (W2 within 0.01): Euler needs %d steps (NFE %d, %.2fx Dopri5's NFE, %.2fx its wall time).",
-			e.Steps, e.NFE, float64(e.NFE)/float64(m.NFE), e.Seconds/m.Seconds))
-	} else {
-		lines = append(lines, "- same sample quality (W2 within 0.01): not reached by Euler with the step counts tried.")
-	}
-	nb.Markdown(joinLines(lines))
-
 	fig, err := c.figure()
 	if err != nil {
 		fmt.Println("figure not shown:", firstLine(err.Error()))
@@ -200,23 +252,68 @@ func (c *SamplerComparison) show() {
 	show(fig)
 }
 
+// conclusions are the sentences the measurements support.
+func (c *SamplerComparison) conclusions() Text {
+	m := c.Matched
+	lines := []Text{tr("**质量相当时**（与 rtol = atol = 1e-3 的 Dopri5 相比：NFE %d，%.0f ms，W2 %s，误差 %.1e）：",
+		"**At matched quality** (against Dopri5 at rtol = atol = 1e-3: NFE %d, %.0f ms, W2 %s, error %.1e):", m.NFE, 1000*m.Seconds, m.W2.String(), m.Error)}
+	if e := c.EulerSameError; e != nil {
+		lines = append(lines, tr("- 求解器误差相同：欧拉法需要 %d 步（NFE %d，是 Dopri5 的 %.1f 倍，墙钟时间的 %.1f 倍）。",
+			"- same solver error: Euler needs %d steps (NFE %d, %.1fx Dopri5's NFE, %.1fx its wall time).",
+			e.Steps, e.NFE, float64(e.NFE)/float64(m.NFE), e.Seconds/m.Seconds))
+	} else {
+		last := c.Euler[len(c.Euler)-1]
+		lines = append(lines, tr("- 求解器误差相同：欧拉法用 %d 步也达不到（误差 %.1e，NFE %d，是 Dopri5 的 %.1f 倍）。",
+			"- same solver error: not reached by Euler with %d steps (error %.1e, NFE %d, %.1fx Dopri5's NFE).",
+			last.Steps, last.Error, last.NFE, float64(last.NFE)/float64(m.NFE)))
+	}
+	if e := c.EulerSameQuality; e != nil {
+		lines = append(lines, tr("- 样本质量相同（W2 不比它差，差别在噪声之内，按 %d 组参考样本配对检验）：欧拉法需要 %d 步（NFE %d，是 Dopri5 的 %.2f 倍，墙钟时间的 %.2f 倍）。",
+			"- same sample quality (W2 not worse beyond the noise, paired over the %d reference draws): Euler needs %d steps (NFE %d, %.2fx Dopri5's NFE, %.2fx its wall time).",
+			W2Draws, e.Steps, e.NFE, float64(e.NFE)/float64(m.NFE), e.Seconds/m.Seconds))
+	} else {
+		lines = append(lines, tr("- 样本质量相同：所试的步数里，欧拉法的 W2 都明显比它差。", "- same sample quality: with every step count tried, Euler's W2 is worse beyond the noise."))
+	}
+	if k := c.Coarse; k != nil {
+		s := tr("欧拉法 %d 步 − Dopri5 1e-4 = %.3f ± %.3f（%d 次配对抽样的均值 ± 标准差，p = %.2g）",
+			"Euler %d steps − Dopri5 1e-4 = %.3f ± %.3f (mean ± sd of %d paired draws, p = %.2g)", c.CoarseSteps, k.Diff.Mean, k.Diff.SD, k.Diff.N, k.P)
+		switch k.Verdict {
+		case metric.ALower:
+			lines = append(lines, cat(tr("- 粗糙的欧拉法（%d 步，表中 W2 最低）在 %d 次新的抽样（x0 和月牙都重抽）上**确实**比精确解更接近数据：",
+				"- the coarse Euler run (%d steps, the lowest W2 of the table) **is** closer to the data than the accurate solution over %d fresh draws of x0 and of the moons: ", c.CoarseSteps, W2Draws), s))
+		case metric.BLower:
+			lines = append(lines, cat(tr("- 粗糙的欧拉法（%d 步，表中 W2 最低）在 %d 次新的抽样上比精确解离数据更远：表中的低值是偶然：",
+				"- the coarse Euler run (%d steps, the lowest W2 of the table) is farther from the data than the accurate solution over %d fresh draws: its low value in the table was chance: ", c.CoarseSteps, W2Draws), s))
+		default:
+			lines = append(lines, cat(tr("- 粗糙的欧拉法（%d 步，表中 W2 最低）与精确解的差别在 %d 次新的抽样上处于噪声之内：表中较低的值不能作为证据：",
+				"- the coarse Euler run (%d steps, the lowest W2 of the table) and the accurate solution are within noise of each other over %d fresh draws: its lower value in the table is not evidence: ", c.CoarseSteps, W2Draws), s))
+		}
+	}
+	out := lines[0]
+	for _, l := range lines[1:] {
+		out = cat(out, both("\n"), l)
+	}
+	return out
+}
+
 // figure draws the solver error and W2 against the NFE, and the step sizes
 // of Dopri5 along t.
 func (c *SamplerComparison) figure() (*plot.Figure, error) {
-	var eN, eErr, eW2, dN, dErr, dW2 []float64
+	var eN, eErr, eW2, eSD, dN, dErr, dW2, dSD []float64
 	for _, run := range c.Euler {
-		eN, eErr, eW2 = append(eN, float64(run.NFE)), append(eErr, run.Error), append(eW2, run.W2)
+		eN, eErr, eW2, eSD = append(eN, float64(run.NFE)), append(eErr, run.Error), append(eW2, run.W2.Mean), append(eSD, run.W2.SD)
 	}
 	for _, run := range c.Dopri5 {
-		dN, dErr, dW2 = append(dN, float64(run.NFE)), append(dErr, run.Error), append(dW2, run.W2)
+		dN, dErr, dW2, dSD = append(dN, float64(run.NFE)), append(dErr, run.Error), append(dW2, run.W2.Mean), append(dSD, run.W2.SD)
 	}
 	// The error is drawn as log10 on a linear axis, with ticks labelled by
 	// the error itself.
 	errPlot, err1 := plot.Curves("solver error vs NFE", "NFE (log)", "RMS error to the reference (log)", false,
 		plot.Series{Name: "Euler", X: eN, Y: log10s(eErr)}, plot.Series{Name: "Dopri5", X: dN, Y: log10s(dErr)})
-	w2Plot, err2 := plot.Curves("sample quality vs NFE", "NFE (log)", "exact W2 to fresh moons", false,
-		plot.Series{Name: "Euler", X: eN, Y: eW2}, plot.Series{Name: "Dopri5", X: dN, Y: dW2},
-		plot.Series{Name: "exact ODE", X: []float64{eN[0], eN[len(eN)-1]}, Y: []float64{c.Reference.W2, c.Reference.W2}})
+	refW2, refSD := c.Reference.W2.Mean, c.Reference.W2.SD
+	w2Plot, err2 := plot.Curves(fmt.Sprintf("sample quality vs NFE (mean ± sd, %d draws)", W2Draws), "NFE (log)", "exact W2 to fresh moons", false,
+		plot.Series{Name: "Euler", X: eN, Y: eW2, Err: eSD}, plot.Series{Name: "Dopri5", X: dN, Y: dW2, Err: dSD},
+		plot.Series{Name: "exact ODE ± sd", X: []float64{eN[0], eN[len(eN)-1]}, Y: []float64{refW2, refW2}, Err: []float64{refSD, refSD}, Shade: true})
 	// The accepted steps of Dopri5 but the last, which is cut short to land
 	// on t = 1.
 	var ts, hs []float64
@@ -295,13 +392,4 @@ func logTicksY(p *gplot.Plot, values []float64) {
 	p.Y.Min, p.Y.Max = math.Log10(lo/1.3), math.Log10(hi*1.3)
 }
 
-func joinLines(lines []string) string {
-	s := ""
-	for i, l := range lines {
-		if i > 0 {
-			s += "\n"
-		}
-		s += l
-	}
-	return s
-}
+
