@@ -382,7 +382,7 @@ var mistakes = []mistake{
 		},
 		stages: []stage{loss, train},
 		fails:  "2b/value", hint: "the mean of the norms ||v - u_t|| without the square",
-		then:   []want{{"2c/*", exercise.Waiting, "needs part 2b (cfmLoss), which failed"}},
+		then: []want{{"2c/*", exercise.Waiting, "needs part 2b (cfmLoss), which failed"}},
 	},
 	{
 		name:   "no square at all: mean of v - u",
@@ -400,7 +400,7 @@ var mistakes = []mistake{
 		change: func(s *student) { s.loss = lossOf(func(d *Node) *Node { return ReduceSum(Square(d), -1) }) },
 		stages: []stage{loss, train},
 		fails:  "2b/scalar", hint: "it must be a scalar",
-		then:   []want{{"2c/run", exercise.Waiting, "needs part 2b (cfmLoss), which failed: CFM loss: scalar"}},
+		then: []want{{"2c/run", exercise.Waiting, "needs part 2b (cfmLoss), which failed: CFM loss: scalar"}},
 	},
 	{
 		name: "Euler evaluates v at t_{k+1}",
@@ -410,7 +410,7 @@ var mistakes = []mistake{
 		stages:  []stage{sampler, gap},
 		withFix: true,
 		fails:   "3a/tk", hint: "end of each step",
-		then:    []want{{"4a/sampler", exercise.Waiting, "needs part 3a (eulerSample), which failed: Euler: uses t_k"}},
+		then: []want{{"4a/sampler", exercise.Waiting, "needs part 3a (eulerSample), which failed: Euler: uses t_k"}},
 	},
 	{
 		name: "wrong h: integer division 1/steps",

@@ -391,5 +391,3 @@ func logTicksY(p *gplot.Plot, values []float64) {
 	p.Y.Tick.Marker = gplot.ConstantTicks(ticks)
 	p.Y.Min, p.Y.Max = math.Log10(lo/1.3), math.Log10(hi*1.3)
 }
-
-
