@@ -176,6 +176,9 @@ func parseCheckpoint(raw []byte) (ckptHeader, []byte, error) {
 
 // CacheDir is where Cached keeps checkpoints: $FMKIT_CACHE if set, else
 // fmkit/ under the user's cache directory (~/.cache/fmkit on Linux).
+// scripts/lab.sh sets FMKIT_CACHE to .venv/fmkit-cache in the repository (the
+// notebooks' models stay inside the clone); the notebook runner and the
+// tests use temporary folders.
 func CacheDir() string {
 	if d := os.Getenv("FMKIT_CACHE"); d != "" {
 		return d
