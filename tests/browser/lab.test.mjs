@@ -10,13 +10,20 @@
 // then for each notebook: opens it, selects "Go (gonb)" in the kernel dialog,
 // clicks Run > Run All Cells, waits, and checks what the page shows:
 //
-//   notebooks/index.ipynb          kernel "Go (gonb)", no cell with an error,
+//   notebooks/index.ipynb          its heading "第6章 流匹配" drawn with real
+//                                  Chinese glyphs (no missing-glyph boxes),
+//                                  kernel "Go (gonb)", no cell with an error,
 //                                  at least one PNG figure rendered and visible
-//   exercises/exercise-6.2.ipynb   kernel "Go (gonb)", no cell with an error,
-//                                  every self-check cell shows its checklist
+//   exercises/exercise-6.2.ipynb   its Chinese text (if any) drawn with real
+//                                  glyphs, kernel "Go (gonb)", no cell with an
+//                                  error, every self-check cell shows its checklist
 //
+// The Chinese check (lib/glyphs.mjs) runs when the notebook opens, before its
+// cells run: without a CJK font (Debian: fonts-noto-cjk) it fails at once.
 // Screenshots go to tests/browser/artifacts/ (git-ignored), with the server
-// log. JupyterLab, its kernels and Chromium are stopped whatever happens
+// log: KEY.png (the window after the run), KEY-full.png (the whole notebook),
+// KEY-chinese.png (the checked Chinese text); FAILED-KEY.png only when KEY
+// failed. Each run first empties the folder of the previous run's files. JupyterLab, its kernels and Chromium are stopped whatever happens
 // (an error, Ctrl-C, SIGTERM; after a SIGKILL, the detached lib/reaper.mjs),
 // and the test then checks that none of the processes it started is left:
 // each carries FMKIT_BROWSER_TEST=<run id> in its environment (lib/procs.mjs).
@@ -42,6 +49,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 import { Lab, LabError, checkPortFree, freePort } from './lib/jupyter.mjs';
+import { HAN, checkGlyphs } from './lib/glyphs.mjs';
 import { Notebook, UIError, clip } from './lib/notebook.mjs';
 import { TAG_VAR, describe, reap, tagged, waitGone } from './lib/procs.mjs';
 
@@ -121,16 +129,20 @@ function plan(o) {
     return o.notebooks.map((p) => {
       const abs = path.resolve(REPO, p);
       if (!fs.existsSync(abs)) usage(`--notebook ${p}: no such file`);
-      return { key: path.basename(p, '.ipynb'), src: abs, rel: `notebooks/${path.basename(p)}`, images: false, selfChecks: false };
+      return { key: path.basename(p, '.ipynb'), src: abs, rel: `notebooks/${path.basename(p)}`, images: false, selfChecks: false, chinese: HAN };
     });
   }
   const all = [
     // shot: what the screenshot shows at the top of the window (index: the
     // W2 table above the figures, the picture in the README).
+    // chinese: the text whose glyphs are checked (a string: it must be
+    // there; HAN: the first rendered text with Chinese in it, if any).
     { key: 'index', src: path.join(REPO, 'notebooks/index.ipynb'), rel: 'notebooks/index.ipynb', images: true, selfChecks: false,
+      chinese: '第6章 流匹配',
       shot: (panel) => panel.locator('.jp-OutputArea-output[data-mime-type="text/markdown"]').last() },
     // optional: skipped, with a message, while the file does not exist.
     { key: 'exercise', src: path.join(REPO, 'exercises/exercise-6.2.ipynb'), rel: 'exercises/exercise-6.2.ipynb', images: false, selfChecks: true, optional: true,
+      chinese: HAN,
       shot: (panel) => panel.locator('.jp-OutputArea-output[data-mime-type="text/html"]:has(li)').first() },
   ];
   return all.filter((n) => !o.only || n.key === o.only);
@@ -178,6 +190,30 @@ async function selfChecks(nb, state) {
   return summaries;
 }
 
+// chineseText checks that the notebook's Chinese text is drawn with real
+// glyphs (lib/glyphs.mjs) and saves a screenshot of it (KEY-chinese.png).
+// Returns null when item.chinese is HAN and the notebook shows no Chinese.
+async function chineseText(nb, item, o) {
+  const texts = nb.panel.locator('.jp-MarkdownCell .jp-RenderedMarkdown')
+    .locator('h1, h2, h3, h4, h5, h6, p, li, summary, td, th');
+  const el = texts.filter({ hasText: item.chinese }).first();
+  try {
+    await el.waitFor({ timeout: 15000 });
+  } catch {
+    if (item.chinese === HAN) return null;
+    throw new Failure(`${nb.name}: no rendered Markdown shows "${item.chinese}", the Chinese text this test checks`);
+  }
+  const g = await checkGlyphs(nb.page, el);
+  await el.screenshot({ path: path.join(o.artifacts, `${item.key}-chinese.png`) }).catch(() => {});
+  if (!g.ok) {
+    throw new Failure(`${nb.name}: Chinese text renders with missing glyphs: ${g.missing.length} of the ${g.chars.length} ` +
+      `Chinese characters of "${clip(g.text, 1, 60)}" are drawn as the missing-glyph box (${g.missing.join(' ')}). ` +
+      'Chromium finds no font with Chinese glyphs: install one (Debian: apt-get install fonts-noto-cjk; .ci/run does)',
+    `font: ${g.font}\nfonts Chromium used: ${g.fonts}`);
+  }
+  return g;
+}
+
 // runNotebook runs one notebook in the page. The first notebook loads
 // JupyterLab; the next ones are opened in it, unless the previous one failed
 // (then JupyterLab is loaded afresh).
@@ -193,6 +229,12 @@ async function runNotebook(page, lab, item, o, results) {
   try {
     say(`${item.rel}: opening in JupyterLab`);
     await nb.open(120000, { inLoadedLab });
+    if (item.chinese) {
+      const g = await chineseText(nb, item, o);
+      r.chinese = g ? `"${clip(g.text, 1, 40)}": ${g.chars.length} Chinese characters drawn with real glyphs (${g.fonts})`
+        : 'no Chinese text to check';
+      say(`${item.rel}: ${r.chinese}`);
+    }
     r.kernel = await nb.selectKernel(KERNEL, 180000);
     say(`${item.rel}: kernel "${r.kernel}" idle (${nb.kernel.name}, id ${nb.kernel.id.slice(0, 8)}); Run > Run All Cells`);
     const run = await nb.runAll(notebookBudget(copy));
@@ -355,7 +397,9 @@ async function main() {
       executablePath: chromium,
       headless: true,
       args: CHROMIUM_ARGS,
-      env: { ...process.env, [TAG_VAR]: tag },
+      // Chromium's own folders (crash reports, GTK's cache) in the scratch
+      // folder, not in the user's home.
+      env: { ...process.env, [TAG_VAR]: tag, XDG_CONFIG_HOME: path.join(scratch, 'xdg-config'), XDG_CACHE_HOME: path.join(scratch, 'xdg-cache') },
       timeout: 60000,
     });
     say(`Chromium ${browser.version()} (${chromium}) started`);

@@ -16,12 +16,20 @@
 //   sigkill      SIGKILL at the same point: its reaper cleans up
 //   cell         testdata/cell-error.ipynb: a cell that panics and one that
 //                does not compile are named (and the two good cells are not)
+//   font         Chromium without a CJK font (fontconfig told to reject every
+//                font with Chinese): index.ipynb's heading "第6章 流匹配" is
+//                drawn as missing-glyph boxes, and the test says so
 //
+// Each case writes its screenshots and logs to a folder of its own under a
+// temporary folder (never tests/browser/artifacts/, which keeps the last real
+// run's); the temporary folder is removed when every case behaved, and kept
+// (its path printed) otherwise.
 // Exit status: 0 when every case behaved, 1 otherwise.
 
 import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import net from 'node:net';
+import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -107,6 +115,33 @@ const cases = [
     graceMs: 30000,
   },
   {
+    name: 'font',
+    what: 'no Chinese font: Chinese text drawn as missing-glyph boxes',
+    // A fontconfig set-up that is the system's minus every font covering
+    // Chinese, given to Chromium (through lab.test.mjs's environment) as a
+    // machine without fonts-noto-cjk would have it.
+    setup: async (c, dir) => {
+      const conf = path.join(dir, 'fonts-without-cjk.conf');
+      fs.writeFileSync(conf, `<?xml version="1.0"?>
+<!DOCTYPE fontconfig SYSTEM "urn:fontconfig:fonts.dtd">
+<fontconfig>
+  <include ignore_missing="yes">/etc/fonts/fonts.conf</include>
+  <selectfont><rejectfont>
+    <pattern><patelt name="lang"><string>zh-cn</string></patelt></pattern>
+    <pattern><patelt name="lang"><string>zh-tw</string></patelt></pattern>
+  </rejectfont></selectfont>
+</fontconfig>
+`);
+      c.env = { FONTCONFIG_FILE: conf };
+    },
+    args: ['--only', 'index'],
+    want: [
+      /index\.ipynb: Chinese text renders with missing glyphs: \d+ of the \d+ Chinese characters of "[^"]*第6章 流匹配/,
+      /apt-get install fonts-noto-cjk/,
+    ],
+    files: ['FAILED-index.png', 'index-chinese.png'],
+  },
+  {
     name: 'cell',
     what: 'notebook cells that error',
     args: ['--notebook', 'tests/browser/testdata/cell-error.ipynb'],
@@ -121,18 +156,29 @@ const cases = [
 
 async function main() {
   const only = process.argv.slice(2);
+  const unknown = only.filter((n) => !cases.some((c) => c.name === n));
+  if (unknown.length) {
+    console.log(`selftest: no case ${unknown.join(', ')} (cases: ${cases.map((c) => c.name).join(', ')})`);
+    return 2;
+  }
+  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'fmkit-browser-selftest-'));
   let failed = 0;
   for (const c of cases) {
     if (only.length && !only.includes(c.name)) continue;
     console.log(`selftest: ${c.name}: ${c.what} ...`);
-    if (c.setup) await c.setup(c);
-    const r = await runTest(c.args, c.env || {}, c.interrupt);
+    const dir = path.join(tmp, c.name);
+    fs.mkdirSync(dir, { recursive: true });
+    if (c.setup) await c.setup(c, dir);
+    const r = await runTest([...c.args, '--artifacts', path.join(dir, 'artifacts')], c.env || {}, c.interrupt);
     if (c.teardown) c.teardown(c);
     const problems = [];
     const want = c.exit ?? 1;
     if (r.code !== want) problems.push(`exit ${r.code}, want ${want}`);
     for (const re of c.want) if (!re.test(r.out)) problems.push(`output does not match ${re}`);
     for (const re of c.unwanted || []) if (re.test(r.out)) problems.push(`output matches ${re}, and should not`);
+    for (const f of c.files || []) {
+      if (!fs.existsSync(path.join(dir, 'artifacts', f))) problems.push(`no ${f} among its screenshots`);
+    }
     const tag = (r.out.match(/run (\S+) \(processes carry/) || [])[1];
     if (!tag) {
       problems.push('no run tag in the output');
@@ -160,7 +206,12 @@ async function main() {
       for (const l of said.slice(0, 3)) console.log(`    ${l.length > 200 ? l.slice(0, 200) + ' ...' : l}`);
     }
   }
-  console.log(`selftest: ${failed ? `${failed} case(s) FAILED` : 'all cases behaved'}`);
+  if (failed) {
+    console.log(`selftest: ${failed} case(s) FAILED; their screenshots and logs: ${tmp}`);
+  } else {
+    fs.rmSync(tmp, { recursive: true, force: true });
+    console.log('selftest: all cases behaved');
+  }
   return failed ? 1 : 0;
 }
 

@@ -118,6 +118,7 @@ export class Lab {
       config: dir('jupyter/config'),
       data: dir('jupyter/data'),
       runtime: dir('jupyter/runtime'),
+      ipython: path.join(this.scratch, 'jupyter/ipython'), // made by whoever needs it
       cache: dir('fmkit-cache'),
       tmp: dir('tmp'),
     };
@@ -143,6 +144,7 @@ export class Lab {
       JUPYTER_CONFIG_DIR: this.dirs.config,
       JUPYTER_DATA_DIR: this.dirs.data,
       JUPYTER_RUNTIME_DIR: this.dirs.runtime,
+      IPYTHONDIR: this.dirs.ipython,
       JUPYTER_TOKEN: this.token,
       // As scripts/nbrun.py: an empty model cache (the training cells really
       // train, as for a new reader) and a private TMPDIR for GoNB's code.
@@ -165,6 +167,9 @@ export class Lab {
       '--ServerApp.open_browser=False',
       `--LabApp.user_settings_dir=${this.dirs.settings}`,
       `--LabApp.workspaces_dir=${this.dirs.workspaces}`,
+      // As scripts/lab.sh: no search for language servers (it runs npm,
+      // which writes a log into ~/.npm).
+      '--LanguageServerManager.autodetect=False',
     ];
     if (process.getuid && process.getuid() === 0) args.push('--allow-root');
     const out = fs.openSync(this.log, 'a');
