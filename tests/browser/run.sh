@@ -5,11 +5,14 @@
 #   tests/browser/run.sh --only index    # one of them
 #   tests/browser/run.sh --selftest      # the test's own failure cases
 #
-# Needs Node.js 20+ with npm, and Debian's Chromium at /usr/bin/chromium (or
-# CHROMIUM=/path): playwright-core drives it; no browser is downloaded.
+# Needs Node.js 20+ with npm, Debian's Chromium at /usr/bin/chromium (or
+# CHROMIUM=/path): playwright-core drives it; no browser is downloaded; and a
+# font with Chinese glyphs (Debian: fonts-noto-cjk), without which the test
+# fails on the notebooks' Chinese text.
 # Runs scripts/setup.sh (fast when done) and `npm ci` here when
 # package-lock.json changed, then lab.test.mjs (or selftest.mjs) with the
-# remaining arguments. Screenshots and the JupyterLab log: artifacts/.
+# remaining arguments. Screenshots and the JupyterLab log of the last run:
+# artifacts/ (the self-test's go to a temporary folder of their own).
 set -euo pipefail
 
 HERE="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
