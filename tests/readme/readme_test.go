@@ -1,9 +1,11 @@
 // Package readme tests the newcomer's path that README.md describes: the two
-// commands, the screenshot, where each notebook is, the backend names, and
-// the plain-Go program with the recipe that builds it in a module of its own.
+// commands, the screenshot, where each notebook is, the backend names, the
+// plain-Go program with the recipe that builds it in a module of its own, and
+// scripts/lab.sh as a first session uses it (lab_test.go).
 package readme
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"encoding/json"
@@ -15,6 +17,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gomlx/gomlx/backends"
 
@@ -142,6 +145,9 @@ func TestNotebooks(t *testing.T) {
 	for _, dir := range []string{"notebooks", "exercises", "solutions"} {
 		files, _ := filepath.Glob(filepath.Join(repo, dir, "*.ipynb"))
 		for _, f := range files {
+			if strings.HasPrefix(filepath.Base(f), ".") {
+				continue // hidden scratch files, which scripts/test.sh skips too
+			}
 			onDisk = append(onDisk, dir+"/"+filepath.Base(f))
 		}
 	}
@@ -222,28 +228,82 @@ func TestPlainGo(t *testing.T) {
 		t.Fatalf(`"From plain Go" has %d sh and %d go blocks, want 1 and 1`, len(sh), len(gosrc))
 	}
 	recipe := sh[0]
-	for _, want := range []string{"mkdir flows && cd flows", "go mod init ", "-replace=github.com/flowmatching/gofm=../gofm", "go run ."} {
+	for _, want := range []string{`GOFM="$(pwd)"`, "mkdir ../flows && cd ../flows", "go mod init ", `-replace=github.com/flowmatching/gofm="$GOFM"`, "go run ."} {
 		if !strings.Contains(recipe, want) {
 			t.Fatalf("the recipe lacks %q:\n%s", want, recipe)
 		}
 	}
+	// A clone under a name of its own (not gofm), which the recipe must not
+	// depend on: the module's files (go.mod, go.sum, fmkit/) copied into a
+	// real folder, so that the recipe's ../flows lands beside it.
 	dir := t.TempDir()
-	if err := os.Symlink(repo, filepath.Join(dir, "gofm")); err != nil {
+	clone := filepath.Join(dir, "my-clone")
+	if err := os.CopyFS(filepath.Join(clone, "fmkit"), os.DirFS(filepath.Join(repo, "fmkit"))); err != nil {
 		t.Fatal(err)
+	}
+	for _, f := range []string{"go.mod", "go.sum"} {
+		b, err := os.ReadFile(filepath.Join(repo, f))
+		if err == nil {
+			err = os.WriteFile(filepath.Join(clone, f), b, 0o644)
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
 	}
 	prog := filepath.Join(dir, "main.go.txt")
 	if err := os.WriteFile(prog, []byte(gosrc[0]), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	// The recipe as written, with the program saved where it says, and a
-	// build + vet where it runs the program.
+	// The recipe as written, started in the clone, with the program saved
+	// where it says, and a build + vet where it runs the program.
 	script := strings.Replace(recipe, "# save the program below as main.go, then:", `cp "$PROGRAM" main.go`, 1)
 	script = strings.Replace(script, "go run .", "go vet . && go build -o flows-bin . && test -x flows-bin", 1)
-	cmd := exec.Command("bash", "-euo", "pipefail", "-c", script)
+	cmd := exec.Command("bash", "-euo", "pipefail", "-c", `cd "$CLONE"`+"\n"+script)
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "PROGRAM="+prog, "GOWORK=off", "GOFLAGS=")
+	cmd.Env = append(os.Environ(), "PROGRAM="+prog, "CLONE="+clone, "GOWORK=off", "GOFLAGS=")
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("README's plain-Go recipe fails: %v\n%s", err, out)
+	}
+	bin := filepath.Join(dir, "flows", "flows-bin")
+	if _, err := os.Stat(bin); err != nil {
+		t.Fatalf("the recipe did not build flows/ next to the clone: %v\n%s", err, out)
+	}
+
+	// It says which backend runs before it trains (read its first line,
+	// then stop it) ...
+	run := exec.Command(bin)
+	run.Env = append(os.Environ(), "GOMLX_BACKEND=go")
+	stdout, err := run.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := run.Start(); err != nil {
+		t.Fatal(err)
+	}
+	first := make(chan string, 1)
+	go func() {
+		line, _ := bufio.NewReader(stdout).ReadString('\n')
+		first <- line
+	}()
+	select {
+	case line := <-first:
+		if !strings.HasPrefix(line, "fmkit backend: go (set by $GOMLX_BACKEND)") {
+			t.Errorf("the program's first line is %q, want the backend (fmkit backend: go ...)", line)
+		}
+	case <-time.After(time.Minute):
+		t.Errorf("the program printed no line within a minute")
+	}
+	_ = run.Process.Kill()
+	_ = run.Wait()
+
+	// ... and a backend it cannot use ends it with a message, not a panic.
+	bad := exec.Command(bin)
+	bad.Env = append(os.Environ(), "GOMLX_BACKEND=nosuch")
+	out, err = bad.CombinedOutput()
+	ee, ok := err.(*exec.ExitError)
+	if !ok || ee.ExitCode() != 1 || !strings.Contains(string(out), `unknown GoMLX backend "nosuch"`) ||
+		strings.Contains(string(out), "panic") || strings.Contains(string(out), "goroutine ") {
+		t.Errorf("GOMLX_BACKEND=nosuch: %v, want exit status 1 with the message of an unknown backend, no panic:\n%s", err, out)
 	}
 }
