@@ -107,7 +107,26 @@ func (l *Losses) GradCosine() float64 {
 // Evaluate computes both losses and their gradients for the model m on
 // the sample (one graph, float32, all n points in one batch).
 func (s *LossSample) Evaluate(m Model) (*Losses, error) {
-	n, _ := s.Draw.XT.Dims()
+	ls, err := EvaluateMany(m, s)
+	if err != nil {
+		return nil, err
+	}
+	return ls[0], nil
+}
+
+// EvaluateMany is Evaluate on several samples: result k is the losses of
+// m on samples[k]. The graph is built once and run on every sample, which
+// is much cheaper than building it for each (samples of one size share one
+// compiled program).
+func EvaluateMany(m Model, samples ...*LossSample) ([]*Losses, error) {
+	if len(samples) == 0 {
+		return nil, fmt.Errorf("marginal: no loss samples to evaluate")
+	}
+	for k, s := range samples {
+		if s == nil || s.Draw == nil {
+			return nil, fmt.Errorf("marginal: loss sample %d is nil", k)
+		}
+	}
 	exec, err := context.NewExec(m.Backend(), m.Context(), func(ctx *context.Context, in []*Node) []*Node {
 		t, xt, um, uc := in[0], in[1], in[2], in[3]
 		v := m.VelocityGraph(ctx, t, xt)
@@ -130,12 +149,24 @@ func (s *LossSample) Evaluate(m Model) (*Losses, error) {
 		return nil, fmt.Errorf("marginal: building the loss graph: %w", err)
 	}
 	defer exec.Finalize()
+	out := make([]*Losses, len(samples))
+	for k, s := range samples {
+		if out[k], err = s.run(exec); err != nil {
+			return nil, fmt.Errorf("marginal: loss sample %d: %w", k, err)
+		}
+	}
+	return out, nil
+}
+
+// run evaluates the loss graph exec on the sample.
+func (s *LossSample) run(exec *context.Exec) (*Losses, error) {
+	n, _ := s.Draw.XT.Dims()
 	tb := make([]float32, n)
 	for i, t := range s.Draw.T {
 		tb[i] = float32(t)
 	}
 	var outs []*tensors.Tensor
-	err = gx.Catch("marginal: evaluating the losses", func() (err error) {
+	err := gx.Catch("marginal: evaluating the losses", func() (err error) {
 		outs, err = exec.Exec(tensors.FromFlatDataAndDimensions(tb, n), gx.Tensor(s.Draw.XT), gx.Tensor(s.UMarg), gx.Tensor(s.Draw.UCond))
 		return err
 	})

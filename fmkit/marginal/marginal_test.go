@@ -218,6 +218,27 @@ func TestFitAndLosses(t *testing.T) {
 			t.Errorf("gradients of L_FM and L_CFM have cosine %.3f", l.GradCosine())
 		}
 	}
+	// EvaluateMany (one graph for several samples) gives Evaluate's numbers.
+	s2, err := e.NewLossSample(500, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	many, err := EvaluateMany(models[1], s, s2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for k, smp := range []*LossSample{s, s2} {
+		one, err := smp.Evaluate(models[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		if one.FM != many[k].FM || one.CFM != many[k].CFM || len(one.GradFM) != len(many[k].GradFM) || one.GradFM[0] != many[k].GradFM[0] {
+			t.Errorf("sample %d: EvaluateMany gives L_FM %v, L_CFM %v; Evaluate %v, %v", k, many[k].FM, many[k].CFM, one.FM, one.CFM)
+		}
+	}
+	if _, err := EvaluateMany(models[1]); err == nil {
+		t.Error("EvaluateMany accepted no samples")
+	}
 	if models[1].History[199] >= models[0].History[0] {
 		t.Error("training did not lower the loss")
 	}
