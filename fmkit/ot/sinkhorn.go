@@ -31,8 +31,12 @@ type Plan struct {
 //
 //	P = argmin over plans of <P, C> - eps H(P),
 //
-// with log-domain Sinkhorn iterations (stable for small eps; eps is in the
-// units of the costs, e.g. a few percent of their median). It stops when the
+// with Sinkhorn iterations (eps is in the units of the costs, e.g. a few
+// percent of their median). When max C / eps <= scalingLimit the iterations
+// run on the scalings u = e^f, v = e^g with K = e^(-C/eps) precomputed
+// (mat-vec products, no exponentials per iteration); otherwise, or if a
+// scaling over- or underflows, in the log domain (log-sum-exp, stable for
+// small eps). Both compute the same iterates up to rounding. It stops when the
 // L1 row-marginal error is at most tol, or after maxIter iterations, and
 // reports which in Plan.Converged (not reaching tol is not an error).
 //
@@ -60,6 +64,11 @@ func Sinkhorn(cost *mat.Dense, eps float64, maxIter int, tol float64) (*Plan, er
 				return nil, fmt.Errorf("ot.Sinkhorn: cost[%d, %d] = %v is not finite; all costs must be finite numbers", i, j, x)
 			}
 			k[i*m+j] = -x / eps
+		}
+	}
+	if useScaling {
+		if plan, ok := sinkhornScaling(cost, k, n, m, maxIter, tol); ok {
+			return plan, nil
 		}
 	}
 	logA, logB := -math.Log(float64(n)), -math.Log(float64(m))
@@ -141,4 +150,94 @@ func Sinkhorn(cost *mat.Dense, eps float64, maxIter int, tol float64) (*Plan, er
 		MarginalErr: errL1,
 		Converged:   converged,
 	}, nil
+}
+
+// scalingLimit bounds max C / eps for the scaling form of Sinkhorn:
+// K >= e^-600 (about 1e-261) stays above float64's smallest normal number;
+// a scaling that still over- or underflows sends the caller to the log
+// domain.
+const scalingLimit = 600
+
+// useScaling lets tests compare the scaling form with the log domain.
+var useScaling = true
+
+// sinkhornScaling runs the Sinkhorn iterations in the scaling form
+//
+//	u_i = (1/n) / (K v)_i,    v_j = (1/m) / (K^T u)_j,    P_ij = u_i K_ij v_j,
+//
+// with K = exp(k), k = -C/eps. It reports false (and the caller uses the
+// log domain) when max C / eps exceeds scalingLimit or a scaling stops
+// being a positive finite number.
+func sinkhornScaling(cost *mat.Dense, k []float64, n, m, maxIter int, tol float64) (*Plan, bool) {
+	kmat := make([]float64, len(k))
+	for i, x := range k {
+		if -x > scalingLimit {
+			return nil, false
+		}
+		kmat[i] = math.Exp(x)
+	}
+	a, b := 1/float64(n), 1/float64(m)
+	u, v := make([]float64, n), make([]float64, m)
+	for i := range u {
+		u[i] = 1
+	}
+	for j := range v {
+		v[j] = 1
+	}
+	kv, ktu := make([]float64, n), make([]float64, m)
+	ok := func(x float64) bool { return x > 0 && !math.IsInf(x, 0) && !math.IsNaN(x) }
+	iter := 0
+	var errL1 float64
+	converged := false
+	for {
+		errL1 = 0
+		for i := range n {
+			s := 0.0
+			for j, x := range kmat[i*m : (i+1)*m] {
+				s += x * v[j]
+			}
+			if !ok(s) {
+				return nil, false
+			}
+			kv[i] = s
+			errL1 += math.Abs(u[i]*s - a)
+		}
+		if iter > 0 && errL1 <= tol {
+			converged = true
+			break
+		}
+		if iter == maxIter {
+			break
+		}
+		for i := range n {
+			u[i] = a / kv[i]
+		}
+		for j := range ktu {
+			ktu[j] = 0
+		}
+		for i := range n {
+			ui := u[i]
+			for j, x := range kmat[i*m : (i+1)*m] {
+				ktu[j] += x * ui
+			}
+		}
+		for j := range m {
+			if !ok(ktu[j]) {
+				return nil, false
+			}
+			v[j] = b / ktu[j]
+		}
+		iter++
+	}
+	p := make([]float64, n*m)
+	total := 0.0
+	for i := range n {
+		crow := cost.RawRowView(i)
+		for j := range m {
+			pij := u[i] * kmat[i*m+j] * v[j]
+			p[i*m+j] = pij
+			total += pij * crow[j]
+		}
+	}
+	return &Plan{P: mat.NewDense(n, m, p), Cost: total, Iter: iter, MarginalErr: errL1, Converged: converged}, true
 }
