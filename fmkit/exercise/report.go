@@ -110,7 +110,7 @@ func (r *Report) fail(id string, hint Text)   { r.add(id, Failed, hint) }
 
 // todo appends a not-yet-written item for the stub of part.
 func (r *Report) todo(id, part string) {
-	r.add(id, NotYet, tr("%s 还是 TODO 占位", "%s still has its TODO stub", partText(part)))
+	r.add(id, NotYet, tr("%s还是 TODO 占位", "%s still has its TODO stub", partText(part)))
 }
 
 // wait appends an item that needs something else first.
@@ -281,7 +281,7 @@ func (v verdict) needsText() Text {
 	p := partText(v.part)
 	switch v.status {
 	case NotYet:
-		return tr("需要先完成%s（它还是 TODO 占位）", "needs %s first (it still has its TODO stub)", p)
+		return tr("需要先完成%s，它还是 TODO 占位", "needs %s first (it still has its TODO stub)", p)
 	case Waiting:
 		return tr("需要%s，而它还在等待：%s", "needs %s, which is waiting: %s", p, v.reason)
 	default:
