@@ -279,8 +279,8 @@ func checkLossDescent(r *Report, loss Loss, v Field) {
 		return
 	}
 	if lowest < 0 {
-		r.fail(id, tr("在固定批次上训练 60 步后损失变成了负数（第 %d 步为 %.4g）：平方范数的平均不可能小于 0，损失里一定少了平方",
-			"after Adam steps on a fixed batch the loss became negative (%[2]g at step %[1]d): a mean of squared norms can never be negative, so the square is missing", lowestAt, lowest))
+		r.fail(id, tr("在固定批次上用 Adam 训练时损失变成了负数（第 %d 步为 %.4g）：平方范数的平均不可能小于 0，损失里一定少了平方",
+			"after Adam steps on a fixed batch the loss became negative (%.4[2]g at step %[1]d): a mean of squared norms can never be negative, so the square is missing", lowestAt, lowest))
 		return
 	}
 	if last < 0.8*first {

@@ -230,14 +230,14 @@ func CheckTraining(name string, train TrainFunc, p PathFunc, loss Loss, v Field,
 	res = TrainingResult{Name: name, Steps: steps, Seconds: res.Seconds, W2: w2, W2P0: w2p0, Model: model}
 	passed := tr("W2 = %s ≤ %.2f（Dopri5 生成 1000 个样本，NFE %d；对 %d 组各 1000 个新的月牙样本取均值 ± 标准差；作为参照，x0 ~ p0 本身约为 %.2f）",
 		"W2 = %s <= %.2f (1000 samples by Dopri5, NFE %d, against %d draws of 1000 fresh moons, mean ± sd; for scale, x0 ~ p0 itself: about %.2f)",
-		w2.Format(3), W2Threshold, gen.NFE, W2Draws, w2p0)
+		fmtW2(w2), W2Threshold, gen.NFE, W2Draws, w2p0)
 	if !decreased {
 		r.wait(id("w2"), paren(tr("要先让损失下降（见上一项）", "needs the loss to decrease first (see the item above)"),
-			tr("现在 W2 = %s", "W2 is now %s", w2.Format(3))))
+			tr("现在 W2 = %s", "W2 is now %s", fmtW2(w2))))
 	} else {
 		r.checkOr(id("w2"), w2.Mean <= W2Threshold, deps, passed,
 			tr("W2 = %s > %.2f（x0 ~ p0 本身约为 %.2f）：多训练一些步，用余弦衰减的学习率，或者检查网络",
-				"W2 = %s > %.2f (x0 ~ p0 itself: about %.2f): train longer, use a cosine-decayed learning rate, or look at the network", w2.Format(3), W2Threshold, w2p0))
+				"W2 = %s > %.2f (x0 ~ p0 itself: about %.2f): train longer, use a cosine-decayed learning rate, or look at the network", fmtW2(w2), W2Threshold, w2p0))
 	}
 	gate := Gate{Part: part, Passed: r.Passed(), W2: w2.Mean, W2SD: w2.SD}
 	if it, ok := r.FirstProblem(); ok {
@@ -249,7 +249,7 @@ func CheckTraining(name string, train TrainFunc, p PathFunc, loss Loss, v Field,
 	}
 	model.Gate = gate
 	lossPlot, err1 := plot.Loss(fmt.Sprintf("CFM loss, %s path", name), losses, max(1, steps/40))
-	scatter, err2 := plot.Scatter(fmt.Sprintf("x1 from v_θ (Dopri5): W2 %s", w2.Format(3)),
+	scatter, err2 := plot.Scatter(fmt.Sprintf("x1 from v_θ (Dopri5): W2 %s", fmtW2(w2)),
 		plot.Points{Name: "fresh moons (faint)", X: fresh, Color: faintData},
 		plot.Points{Name: "generated", X: gen.X, Color: generatedColour})
 	if err := errors.Join(err1, err2); err != nil {
@@ -258,6 +258,15 @@ func CheckTraining(name string, train TrainFunc, p PathFunc, loss Loss, v Field,
 		fig = plot.Row(lossPlot, scatter)
 	}
 	return &res, r
+}
+
+// fmtW2 formats a W2 estimate as mean ± sd with three decimals, or in
+// exponent notation when training has diverged.
+func fmtW2(e metric.Estimate) string {
+	if math.Abs(e.Mean) < 100 {
+		return e.Format(3)
+	}
+	return fmt.Sprintf("%.3g ± %.2g", e.Mean, e.SD)
 }
 
 // Colours of the scatter plots: the data faint beneath, the generated
