@@ -166,6 +166,16 @@ func TestNetworkBroken(t *testing.T) {
 		r := exercise.CheckNetwork(timeEmbedding, c.v)
 		expect(t, r, c.item, exercise.Failed, c.hint)
 	}
+
+	// A network that panics on its own is not blamed on an embedding that
+	// merely lacks sin/cos pairs.
+	panics := func(ctx *context.Context, t, x *Node) *Node {
+		d := x.Shape().Dimensions[2]
+		return field.Linear(ctx.In("out"), x, d)
+	}
+	r := exercise.CheckNetwork(func(t *Node) *Node { return InsertAxes(t, -1) }, panics)
+	expect(t, r, "1a/sinusoidal", exercise.Failed, "no pair of columns")
+	expect(t, r, "1b/run", exercise.Failed, "at the line `d := x.Shape().Dimensions[2]`")
 }
 
 func TestLoss(t *testing.T) {

@@ -316,9 +316,9 @@ var mistakes = []mistake{
 	{
 		name: "correct: another embedding, width and activation",
 		change: func(s *student) {
-			s.embed = func(t *Node) *Node { // 6 octaves of π, no raw t
+			s.embed = func(t *Node) *Node { // t and 6 octaves of π
 				tt := InsertAxes(t, -1)
-				var feats []*Node
+				feats := []*Node{tt}
 				for k := range 6 {
 					a := MulScalar(tt, math.Pi*math.Pow(2, float64(k)))
 					feats = append(feats, Sin(a), Cos(a))
@@ -327,8 +327,8 @@ var mistakes = []mistake{
 			}
 			s.v = func(ctx *context.Context, t, x *Node) *Node {
 				h := Concatenate([]*Node{x, s.embed(ConvertDType(t, x.DType()))}, -1)
-				for i := range 2 {
-					h = Tanh(field.Linear(ctx.Inf("layer_%d", i), h, 96))
+				for i := range 3 {
+					h = Tanh(field.Linear(ctx.Inf("layer_%d", i), h, 80))
 				}
 				return field.Linear(ctx.In("out"), h, 2)
 			}

@@ -235,7 +235,7 @@ func checkField(r *Report, v Field, embedding []verdict) {
 	if err != nil {
 		var se *shapeError
 		if errors.As(err, &se) {
-			r.failOr("1b/shape", embedding, paren(se.msg, tr("最后用一个 2 个单元的全连接层", "end with a dense layer of 2 units")))
+			r.failOr("1b/shape", crashing(embedding), paren(se.msg, tr("最后用一个 2 个单元的全连接层", "end with a dense layer of 2 units")))
 			return
 		}
 		r.err("1b/run", Part1b, err, embedding, tr("t 的形状为 [7]、x 的形状为 [7, 2] 时 vTheta(ctx, t, x) 出错",
@@ -243,7 +243,7 @@ func checkField(r *Report, v Field, embedding []verdict) {
 		return
 	}
 	r.pass("1b/shape", tr("t 为 [7]、x 为 [7, 2] 时输出 [7, 2]", "[7, 2] for t of shape [7] and x of shape [7, 2]"))
-	if !r.checkOr("1b/finite", finite(out), embedding, tr("没有 NaN 或 Inf", "no NaN or Inf"),
+	if !r.checkOr("1b/finite", finite(out), crashing(embedding), tr("没有 NaN 或 Inf", "no NaN or Inf"),
 		tr("速度里有 NaN 或 Inf：检查除法、对数和权重的初始化", "the velocity has NaN or Inf values: look at divisions, logs and the initialisation of the weights")) {
 		return
 	}

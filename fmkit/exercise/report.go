@@ -178,7 +178,9 @@ func (r *Report) err(id, own string, err error, deps []verdict, hint Text) {
 		r.todo(id, part)
 		return
 	}
-	r.failOr(id, deps, paren(hint, describeError(err)))
+	// An error is explained by a dependency that crashes, not by one that
+	// only computes wrong values.
+	r.failOr(id, crashing(deps), paren(hint, describeError(err)))
 }
 
 // Count returns the number of items with status s.
@@ -237,6 +239,27 @@ type verdict struct {
 	part   string // the part's label, e.g. Part2a
 	status Status // Passed, Failed, NotYet or Waiting
 	reason Text   // the first failing item: "what: hint"
+	// crash: the part fails by an error, a wrong shape or NaN values (not
+	// only by wrong values), which can make the code that calls it fail too.
+	crash bool
+}
+
+// crashKeys are the items whose failure makes a part's verdict a crash.
+var crashKeys = map[string]bool{"run": true, "shape": true, "scalar": true, "finite": true}
+
+// crashes reports whether v can explain an error of code that uses the
+// part: a crash, or a part not written (or waiting) yet.
+func (v verdict) crashes() bool { return v.status == NotYet || v.status == Waiting || v.crash }
+
+// crashing keeps the deps that can explain an error (see crashes).
+func crashing(deps []verdict) []verdict {
+	var out []verdict
+	for _, d := range deps {
+		if !d.ok() && d.crashes() {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (v verdict) ok() bool { return v.status == Passed }
@@ -249,7 +272,8 @@ func verdictOf(part string, r *Report) verdict {
 	}
 	for _, it := range r.Items {
 		if it.Status == Failed {
-			return verdict{part: part, status: Failed, reason: reasonOf(it)}
+			_, key, _ := strings.Cut(it.ID, "/")
+			return verdict{part: part, status: Failed, reason: reasonOf(it), crash: crashKeys[key]}
 		}
 	}
 	for _, it := range r.Items {

@@ -198,3 +198,22 @@ func TestHTMLStatusInEveryLanguage(t *testing.T) {
 		}
 	}
 }
+
+// An error of the student's code is blamed on an earlier part only when
+// that part crashes (errors, shapes, NaN), not when it merely computes wrong
+// values.
+func TestErrorsBlameOnlyCrashes(t *testing.T) {
+	withLang(t, English)
+	wrongValues := verdict{part: Part2a, status: Failed, reason: both("u_t: wrong sign")}
+	crash := verdictOf(Part2b, &Report{Items: []Item{{ID: "2b/scalar", Status: Failed, Name: itemName("2b/scalar"), Detail: both("not a scalar")}}})
+	if !crash.crash || !crash.crashes() || wrongValues.crashes() {
+		t.Fatalf("crash verdicts: %+v %+v", crash, wrongValues)
+	}
+	r := &Report{}
+	r.err("2c/run", Part2c, errors.New("index out of range"), []verdict{wrongValues}, both("trainCFM failed"))
+	r.err("2c/samples", Part2c, errors.New("shape mismatch"), []verdict{wrongValues, crash}, both("sampling failed"))
+	r.failOr("2c/w2", []verdict{wrongValues}, both("train longer"))
+	if r.Items[0].Status != Failed || r.Items[1].Status != Waiting || !strings.Contains(r.Items[1].Detail.EN, Part2b) || r.Items[2].Status != Waiting {
+		t.Errorf("items:\n%s", r)
+	}
+}
