@@ -156,8 +156,12 @@ func W2Spread(x *mat.Dense, ref Sampler, draws int, seed uint64) (Estimate, erro
 // the model and n fresh points of the reference and computes their exact
 // W2; the result is mean ± sd over the draws. The sd is what a reader who
 // reruns with other seeds should expect to see; it includes the noise of
-// both samples. It fails for n <= 0, draws < MinDraws, a sampler error or
-// a sampler that returns the wrong number of points.
+// both samples. Draw k's seeds depend only on (seed, k): two calls with the
+// same seed give two models the same model seeds (the same x0) and the same
+// reference samples, draw by draw, so their Values can be compared with
+// PairedTest (ComparePaired does this for two samplers). It fails for
+// n <= 0, draws < MinDraws, a sampler error or a sampler that returns the
+// wrong number of points.
 func W2Draws(model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
 	const fn = "metric.W2Draws"
 	if err := checkDraws(fn, n, draws); err != nil {

@@ -231,3 +231,20 @@ func TestStatsRejectBadInput(t *testing.T) {
 		}
 	}
 }
+
+// W2Draws with the same seed pairs draw by draw with ComparePaired's draws.
+func TestW2DrawsPairsBySeed(t *testing.T) {
+	ref := moons(t)
+	good, bad := offset(ref, 1<<40), blurred(offset(ref, 1<<41), 0.15)
+	a, err := metric.W2Draws(good, ref, 300, 5, 9)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := metric.W2Draws(bad, ref, 300, 5, 9)
+	c, _ := metric.ComparePaired(good, bad, ref, 300, 5, 9)
+	for k := range 5 {
+		if a.Values[k] != c.A.Values[k] || b.Values[k] != c.B.Values[k] {
+			t.Fatalf("draw %d: W2Draws gave %v and %v, ComparePaired %v and %v", k, a.Values[k], b.Values[k], c.A.Values[k], c.B.Values[k])
+		}
+	}
+}
