@@ -123,7 +123,11 @@ func MMD2At(h float64) Distance {
 // independent draws, n fresh points of the model against n fresh points of
 // the reference, summarised as mean ± sd.
 func Draws(dist Distance, model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
-	const fn = "metric.Draws"
+	return drawsOf("metric.Draws", dist, model, ref, n, draws, seed)
+}
+
+// drawsOf is Draws with the caller's name in its errors.
+func drawsOf(fn string, dist Distance, model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
 	if dist == nil {
 		return Estimate{}, fmt.Errorf("%s: the distance is nil", fn)
 	}
@@ -151,7 +155,11 @@ func Draws(dist Distance, model, ref Sampler, n, draws int, seed uint64) (Estima
 // statistic between two independent samples of the reference, mean ± sd
 // over draws.
 func DistanceNoiseBand(dist Distance, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
-	const fn = "metric.DistanceNoiseBand"
+	return noiseBandOf("metric.DistanceNoiseBand", dist, ref, n, draws, seed)
+}
+
+// noiseBandOf is DistanceNoiseBand with the caller's name in its errors.
+func noiseBandOf(fn string, dist Distance, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
 	if dist == nil {
 		return Estimate{}, fmt.Errorf("%s: the distance is nil", fn)
 	}

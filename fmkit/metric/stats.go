@@ -163,25 +163,7 @@ func W2Spread(x *mat.Dense, ref Sampler, draws int, seed uint64) (Estimate, erro
 // n <= 0, draws < MinDraws, a sampler error or a sampler that returns the
 // wrong number of points.
 func W2Draws(model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
-	const fn = "metric.W2Draws"
-	if err := checkDraws(fn, n, draws); err != nil {
-		return Estimate{}, err
-	}
-	vals := make([]float64, draws)
-	for k := range draws {
-		x, err := draw(fn, "model", model, n, drawSeed(seed, 1, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		r, err := draw(fn, "reference", ref, n, drawSeed(seed, 2, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		if vals[k], err = W2(x, r); err != nil {
-			return Estimate{}, fmt.Errorf("%s: draw %d: %w", fn, k, err)
-		}
-	}
-	return Summarize(vals)
+	return drawsOf("metric.W2Draws", W2, model, ref, n, draws, seed)
 }
 
 // NoiseBand measures the data's own sampling noise: the exact W2 between
@@ -191,25 +173,7 @@ func W2Draws(model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
 // a given draw, as can another data sample). Differences in W2 much smaller
 // than its sd are not evidence.
 func NoiseBand(ref Sampler, n, draws int, seed uint64) (Estimate, error) {
-	const fn = "metric.NoiseBand"
-	if err := checkDraws(fn, n, draws); err != nil {
-		return Estimate{}, err
-	}
-	vals := make([]float64, draws)
-	for k := range draws {
-		a, err := draw(fn, "reference", ref, n, drawSeed(seed, 3, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		b, err := draw(fn, "reference", ref, n, drawSeed(seed, 2, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		if vals[k], err = W2(a, b); err != nil {
-			return Estimate{}, fmt.Errorf("%s: draw %d: %w", fn, k, err)
-		}
-	}
-	return Summarize(vals)
+	return noiseBandOf("metric.NoiseBand", W2, ref, n, draws, seed)
 }
 
 // Verdict is the outcome of a comparison of two measured quantities.
