@@ -3,6 +3,7 @@ package plot
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 
 	"gonum.org/v1/gonum/mat"
@@ -51,26 +52,7 @@ func density(title string, x *mat.Dense, bins int, b Bounds, logScale bool) (*pl
 		return nil, fail("%v", err)
 	}
 
-	// Square cells: bins along the longer side.
-	w, h := b.XMax-b.XMin, b.YMax-b.YMin
-	nx, ny := bins, bins
-	if w > h {
-		ny = max(1, int(math.Round(float64(bins)*h/w)))
-	} else {
-		nx = max(1, int(math.Round(float64(bins)*w/h)))
-	}
-	counts := make([]float64, nx*ny)
-	inside := 0
-	for i := range n {
-		px, py := x.At(i, 0), x.At(i, 1)
-		if !b.Contains(px, py) {
-			continue
-		}
-		ci := min(nx-1, int((px-b.XMin)/w*float64(nx)))
-		cj := min(ny-1, int((py-b.YMin)/h*float64(ny)))
-		counts[cj*nx+ci]++
-		inside++
-	}
+	counts, nx, ny, inside := histogram(x, n, b, bins)
 	if inside == 0 {
 		return nil, fail("none of the %d points is inside the bounds %+v", n, b)
 	}
@@ -83,22 +65,7 @@ func density(title string, x *mat.Dense, bins int, b Bounds, logScale bool) (*pl
 		norm = func(c float64) float64 { return math.Log1p(c) / math.Log1p(top) }
 	}
 
-	// The histogram is drawn as an image, each bin a block of k x k pixels
-	// so that the smoothing of the image when it is scaled to the panel
-	// only blurs bin edges by a fraction of a bin.
-	k := max(1, (800+max(nx, ny)-1)/max(nx, ny))
-	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
-	for cj := range ny {
-		for ci := range nx {
-			col := viridis(norm(counts[cj*nx+ci]))
-			for dy := range k {
-				row := (ny-1-cj)*k + dy // images go down, y goes up
-				for dx := range k {
-					img.SetNRGBA(ci*k+dx, row, col)
-				}
-			}
-		}
-	}
+	img := blockImage(nx, ny, func(ci, cj int) color.NRGBA { return viridis(norm(counts[cj*nx+ci])) })
 	p := newPanel(title, "x", "y")
 	EqualAspect(p)
 	p.Add(plotter.NewImage(img, b.XMin, b.YMin, b.XMax, b.YMax))
@@ -107,6 +74,53 @@ func density(title string, x *mat.Dense, bins int, b Bounds, logScale bool) (*pl
 	if logScale {
 		key += " (log scale)"
 	}
-	addColourKey(p, key)
+	addColourKey(p, key, viridis, false)
 	return p, nil
+}
+
+// histogram counts the n points of x (columns x and y) in the square cells
+// of bounds b, bins cells along its longer side: counts[cj*nx+ci] is the
+// count of cell (ci, cj), cj = 0 at the bottom. Points outside b are not
+// counted; inside is how many were.
+func histogram(x *mat.Dense, n int, b Bounds, bins int) (counts []float64, nx, ny, inside int) {
+	w, h := b.XMax-b.XMin, b.YMax-b.YMin
+	nx, ny = bins, bins
+	if w > h {
+		ny = max(1, int(math.Round(float64(bins)*h/w)))
+	} else {
+		nx = max(1, int(math.Round(float64(bins)*w/h)))
+	}
+	counts = make([]float64, nx*ny)
+	for i := range n {
+		px, py := x.At(i, 0), x.At(i, 1)
+		if !b.Contains(px, py) {
+			continue
+		}
+		ci := min(nx-1, int((px-b.XMin)/w*float64(nx)))
+		cj := min(ny-1, int((py-b.YMin)/h*float64(ny)))
+		counts[cj*nx+ci]++
+		inside++
+	}
+	return counts, nx, ny, inside
+}
+
+// blockImage paints an nx x ny grid of cells (cj = 0 at the bottom) as an
+// image, each cell a block of k x k pixels (about 800 pixels along the
+// longer side), so that the smoothing of the image when it is scaled to
+// the panel only blurs cell edges by a fraction of a cell.
+func blockImage(nx, ny int, colour func(ci, cj int) color.NRGBA) *image.NRGBA {
+	k := max(1, (800+max(nx, ny)-1)/max(nx, ny))
+	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
+	for cj := range ny {
+		for ci := range nx {
+			col := colour(ci, cj)
+			for dy := range k {
+				row := (ny-1-cj)*k + dy // images go down, y goes up
+				for dx := range k {
+					img.SetNRGBA(ci*k+dx, row, col)
+				}
+			}
+		}
+	}
+	return img
 }

@@ -2,7 +2,6 @@ package plot
 
 import (
 	"fmt"
-	"image"
 	"image/color"
 	"math"
 
@@ -21,35 +20,6 @@ func blues(f float64) color.NRGBA {
 	top := rgb(0x2b6cb0)
 	mix := func(a uint8) uint8 { return uint8(math.Round(255 + (float64(a)-255)*f)) }
 	return color.NRGBA{R: mix(top.R), G: mix(top.G), B: mix(top.B), A: 0xff}
-}
-
-// bluesThumb is the colour bar of DensityMap: the map from 0 (left) to 1
-// (right), framed so that its white end is visible.
-type bluesThumb struct{}
-
-func (bluesThumb) Thumbnail(c *draw.Canvas) {
-	const steps = 32
-	w := (c.Max.X - c.Min.X) / steps
-	h := (c.Max.Y - c.Min.Y) * 0.3
-	y0, y1 := c.Min.Y+h, c.Max.Y-h
-	for i := range steps {
-		x0 := c.Min.X + vg.Length(i)*w
-		var r vg.Path
-		r.Move(vg.Point{X: x0, Y: y0})
-		r.Line(vg.Point{X: x0 + w + 0.3, Y: y0})
-		r.Line(vg.Point{X: x0 + w + 0.3, Y: y1})
-		r.Line(vg.Point{X: x0, Y: y1})
-		r.Close()
-		c.SetColor(blues((float64(i) + 0.5) / steps))
-		c.Fill(r)
-	}
-	var frame vg.Path
-	frame.Move(vg.Point{X: c.Min.X, Y: y0})
-	frame.Line(vg.Point{X: c.Max.X, Y: y0})
-	frame.Line(vg.Point{X: c.Max.X, Y: y1})
-	frame.Line(vg.Point{X: c.Min.X, Y: y1})
-	frame.Close()
-	c.Stroke(frame)
 }
 
 // DensityMap draws a non-negative function of the plane known on a grid,
@@ -80,30 +50,18 @@ func DensityMap(title, label string, b Bounds, nx, ny int, values []float64) (*p
 		}
 		top = math.Max(top, v)
 	}
-	k := max(1, (800+max(nx, ny)-1)/max(nx, ny))
-	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
-	for cj := range ny {
-		for ci := range nx {
-			f := 0.0
-			if top > 0 {
-				f = values[cj*nx+ci] / top
-			}
-			col := blues(f)
-			for dy := range k {
-				row := (ny-1-cj)*k + dy // images go down, y goes up
-				for dx := range k {
-					img.SetNRGBA(ci*k+dx, row, col)
-				}
-			}
+	img := blockImage(nx, ny, func(ci, cj int) color.NRGBA {
+		f := 0.0
+		if top > 0 {
+			f = values[cj*nx+ci] / top
 		}
-	}
+		return blues(f)
+	})
 	p := newPanel(title, "x", "y")
 	EqualAspect(p)
 	p.Add(plotter.NewImage(img, b.XMin, b.YMin, b.XMax, b.YMax))
 	setRange(p, b)
-	addLegend(p, fmt.Sprintf("%s: 0 to %.3g", label, top), bluesThumb{})
-	items := infoOf(p).legend.items
-	items[len(items)-1].width = colourKeyWidth
+	addColourKey(p, fmt.Sprintf("%s: 0 to %.3g", label, top), blues, true)
 	return p, nil
 }
 

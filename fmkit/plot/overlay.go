@@ -71,25 +71,9 @@ func ScatterOnDensity(title, refName string, ref *mat.Dense, sets ...Points) (*p
 // white for an empty bin, up to 55% grey for the fullest, on a square-root
 // scale so that thin parts of the data remain visible.
 func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
-	w, h := b.XMax-b.XMin, b.YMax-b.YMin
-	nx, ny := bins, bins
-	if w > h {
-		ny = max(1, int(math.Round(float64(bins)*h/w)))
-	} else {
-		nx = max(1, int(math.Round(float64(bins)*w/h)))
-	}
-	counts := make([]float64, nx*ny)
-	top := 0.0
-	for i := range n {
-		px, py := x.At(i, 0), x.At(i, 1)
-		if !b.Contains(px, py) {
-			continue
-		}
-		ci := min(nx-1, int((px-b.XMin)/w*float64(nx)))
-		cj := min(ny-1, int((py-b.YMin)/h*float64(ny)))
-		counts[cj*nx+ci]++
-	}
+	counts, nx, ny, _ := histogram(x, n, b, bins)
 	smooth := make([]float64, nx*ny)
+	top := 0.0
 	for cj := range ny {
 		for ci := range nx {
 			s := 0.0
@@ -104,26 +88,14 @@ func greyDensity(x *mat.Dense, n int, b Bounds, bins int) image.Image {
 			top = math.Max(top, s)
 		}
 	}
-	counts = smooth
-	k := max(1, (700+max(nx, ny)-1)/max(nx, ny))
-	img := image.NewNRGBA(image.Rect(0, 0, nx*k, ny*k))
-	for cj := range ny {
-		for ci := range nx {
-			f := 0.0
-			if top > 0 {
-				f = math.Sqrt(counts[cj*nx+ci] / top)
-			}
-			g := uint8(math.Round(255 * (1 - 0.55*f)))
-			col := color.NRGBA{R: g, G: g, B: g, A: 0xff}
-			for dy := range k {
-				row := (ny-1-cj)*k + dy
-				for dx := range k {
-					img.SetNRGBA(ci*k+dx, row, col)
-				}
-			}
+	return blockImage(nx, ny, func(ci, cj int) color.NRGBA {
+		f := 0.0
+		if top > 0 {
+			f = math.Sqrt(smooth[cj*nx+ci] / top)
 		}
-	}
-	return img
+		g := uint8(math.Round(255 * (1 - 0.55*f)))
+		return color.NRGBA{R: g, G: g, B: g, A: 0xff}
+	})
 }
 
 // greyThumb is the legend thumbnail of a grey density.

@@ -126,9 +126,7 @@ func quiver(title string, pts, vel *mat.Dense, cell float64, b Bounds) *plot.Plo
 	EqualAspect(p)
 	p.Add(&arrows{pts: pts, vel: vel, top: top, scale: 0.9 * cell / math.Max(top, 1e-300)})
 	// The colour key: arrow colours from |v| = 0 (left) to the longest (right).
-	addLegend(p, fmt.Sprintf("|v| from 0 to %.3g", top), arrowGradient{})
-	items := infoOf(p).legend.items
-	items[len(items)-1].width = colourKeyWidth
+	addColourKey(p, fmt.Sprintf("|v| from 0 to %.3g", top), arrowColour, false)
 	setRange(p, b)
 	return p
 }
@@ -206,26 +204,4 @@ type arrowThumb struct{ colour color.Color }
 func (t arrowThumb) Thumbnail(c *draw.Canvas) {
 	y := c.Center().Y
 	drawArrow(c, vg.Point{X: c.Min.X, Y: y}, vg.Point{X: c.Max.X, Y: y}, t.colour, vg.Points(1.1))
-}
-
-// arrowGradient is the colour key of arrow magnitudes: arrowColour from 0
-// (left) to 1 (right).
-type arrowGradient struct{}
-
-func (arrowGradient) Thumbnail(c *draw.Canvas) {
-	const steps = 32
-	w := (c.Max.X - c.Min.X) / steps
-	h := (c.Max.Y - c.Min.Y) * 0.3
-	y0, y1 := c.Min.Y+h, c.Max.Y-h
-	for i := range steps {
-		x0 := c.Min.X + vg.Length(i)*w
-		var r vg.Path
-		r.Move(vg.Point{X: x0, Y: y0})
-		r.Line(vg.Point{X: x0 + w + 0.3, Y: y0})
-		r.Line(vg.Point{X: x0 + w + 0.3, Y: y1})
-		r.Line(vg.Point{X: x0, Y: y1})
-		r.Close()
-		c.SetColor(arrowColour((float64(i) + 0.5) / steps))
-		c.Fill(r)
-	}
 }

@@ -219,22 +219,26 @@ func addLegend(p *plot.Plot, name string, thumb plot.Thumbnailer) {
 	info.legend.items = append(info.legend.items, legendItem{name: name, thumb: thumb})
 }
 
-// addColourKey adds a colour bar to the legend strip of p: a viridis
-// gradient thumbnail, wide enough to read, followed by its label (the
-// range of values the colours encode).
-func addColourKey(p *plot.Plot, label string) {
-	addLegend(p, label, gradientThumb{})
+// addColourKey adds a colour bar to the legend strip of p: the colour
+// map drawn as a gradient thumbnail, wide enough to read, followed by its
+// label (the range of values the colours encode). With frame, a thin frame
+// shows where a map that starts at white begins.
+func addColourKey(p *plot.Plot, label string, colour func(float64) color.NRGBA, frame bool) {
+	addLegend(p, label, colourKey{colour: colour, frame: frame})
 	items := infoOf(p).legend.items
 	items[len(items)-1].width = colourKeyWidth
 }
 
 const colourKeyWidth = vg.Length(64)
 
-// gradientThumb is a legend thumbnail showing the viridis colour map from
-// left (0) to right (1).
-type gradientThumb struct{}
+// colourKey is a legend thumbnail showing a colour map from left (0) to
+// right (1).
+type colourKey struct {
+	colour func(float64) color.NRGBA
+	frame  bool
+}
 
-func (gradientThumb) Thumbnail(c *draw.Canvas) {
+func (k colourKey) Thumbnail(c *draw.Canvas) {
 	const steps = 32
 	w := (c.Max.X - c.Min.X) / steps
 	h := (c.Max.Y - c.Min.Y) * 0.3
@@ -247,8 +251,17 @@ func (gradientThumb) Thumbnail(c *draw.Canvas) {
 		r.Line(vg.Point{X: x0 + w + 0.3, Y: y1})
 		r.Line(vg.Point{X: x0, Y: y1})
 		r.Close()
-		c.SetColor(viridis((float64(i) + 0.5) / steps))
+		c.SetColor(k.colour((float64(i) + 0.5) / steps))
 		c.Fill(r)
+	}
+	if k.frame {
+		var f vg.Path
+		f.Move(vg.Point{X: c.Min.X, Y: y0})
+		f.Line(vg.Point{X: c.Max.X, Y: y0})
+		f.Line(vg.Point{X: c.Max.X, Y: y1})
+		f.Line(vg.Point{X: c.Min.X, Y: y1})
+		f.Close()
+		c.Stroke(f)
 	}
 }
 
