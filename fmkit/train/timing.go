@@ -1,9 +1,7 @@
 package train
 
 import (
-	"fmt"
 	"sort"
-	"time"
 )
 
 // StepTimes measures the wall time of one training step of each
@@ -16,47 +14,20 @@ import (
 // another process). Compare them as ratios: absolute times depend on the
 // machine and its load.
 func StepTimes(steps, rounds int, cfgs ...Config) ([]float64, error) {
-	if steps <= 0 || rounds <= 0 {
-		return nil, fmt.Errorf("train: StepTimes: steps and rounds must be positive, got %d and %d", steps, rounds)
+	perRound, err := stepTimeRounds("StepTimes", steps, rounds, cfgs)
+	if err != nil {
+		return nil, err
 	}
-	if len(cfgs) == 0 {
-		return nil, fmt.Errorf("train: StepTimes: no configurations to time")
-	}
-	trainers := make([]*Trainer, len(cfgs))
-	defer func() {
-		for _, tr := range trainers {
-			if tr != nil {
-				tr.Close()
-			}
-		}
-	}()
-	for i, cfg := range cfgs {
-		tr, err := NewTrainer(cfg)
-		if err != nil {
-			return nil, fmt.Errorf("train: StepTimes: configuration %d: %w", i, err)
-		}
-		trainers[i] = tr
-		if _, err := tr.Step(0); err != nil {
-			return nil, err
-		}
-	}
-	perRound := make([][]float64, len(cfgs))
-	for range rounds {
-		for i, tr := range trainers {
-			start := time.Now()
-			for k := range steps {
-				if _, err := tr.Step(k + 1); err != nil {
-					return nil, err
-				}
-			}
-			perRound[i] = append(perRound[i], time.Since(start).Seconds()/float64(steps))
-		}
-	}
-	out := make([]float64, len(cfgs))
-	for i, ts := range perRound {
+	return medians(perRound), nil
+}
+
+// medians returns the median of each row.
+func medians(rows [][]float64) []float64 {
+	out := make([]float64, len(rows))
+	for i, ts := range rows {
 		out[i] = median(ts)
 	}
-	return out, nil
+	return out
 }
 
 // median sorts ts and returns its median.
@@ -75,30 +46,9 @@ func median(ts []float64) float64 {
 // seconds (the median ignores the odd round hit by a garbage collection or
 // another process); compare them as ratios. It stops at the first error.
 func Timings(rounds int, fns ...func() error) ([]float64, error) {
-	if rounds <= 0 {
-		return nil, fmt.Errorf("train: Timings: rounds must be positive, got %d", rounds)
+	times, err := timingRounds("Timings", rounds, fns)
+	if err != nil {
+		return nil, err
 	}
-	if len(fns) == 0 {
-		return nil, fmt.Errorf("train: Timings: no functions to time")
-	}
-	for i, f := range fns {
-		if err := f(); err != nil {
-			return nil, fmt.Errorf("train: Timings: function %d: %w", i, err)
-		}
-	}
-	times := make([][]float64, len(fns))
-	for range rounds {
-		for i, f := range fns {
-			start := time.Now()
-			if err := f(); err != nil {
-				return nil, fmt.Errorf("train: Timings: function %d: %w", i, err)
-			}
-			times[i] = append(times[i], time.Since(start).Seconds())
-		}
-	}
-	out := make([]float64, len(fns))
-	for i, ts := range times {
-		out[i] = median(ts)
-	}
-	return out, nil
+	return medians(times), nil
 }

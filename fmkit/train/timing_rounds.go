@@ -15,11 +15,16 @@ import (
 // trainer takes one step first to compile its graph; that step is not
 // counted.
 func StepTimeRounds(steps, rounds int, cfgs ...Config) ([][]float64, error) {
+	return stepTimeRounds("StepTimeRounds", steps, rounds, cfgs)
+}
+
+// stepTimeRounds is StepTimeRounds with the caller's name in its errors.
+func stepTimeRounds(fn string, steps, rounds int, cfgs []Config) ([][]float64, error) {
 	if steps <= 0 || rounds <= 0 {
-		return nil, fmt.Errorf("train: StepTimeRounds: steps and rounds must be positive, got %d and %d", steps, rounds)
+		return nil, fmt.Errorf("train: %s: steps and rounds must be positive, got %d and %d", fn, steps, rounds)
 	}
 	if len(cfgs) == 0 {
-		return nil, fmt.Errorf("train: StepTimeRounds: no configurations to time")
+		return nil, fmt.Errorf("train: %s: no configurations to time", fn)
 	}
 	trainers := make([]*Trainer, len(cfgs))
 	defer func() {
@@ -32,7 +37,7 @@ func StepTimeRounds(steps, rounds int, cfgs ...Config) ([][]float64, error) {
 	for i, cfg := range cfgs {
 		tr, err := NewTrainer(cfg)
 		if err != nil {
-			return nil, fmt.Errorf("train: StepTimeRounds: configuration %d: %w", i, err)
+			return nil, fmt.Errorf("train: %s: configuration %d: %w", fn, i, err)
 		}
 		trainers[i] = tr
 		if _, err := tr.Step(0); err != nil {
@@ -61,15 +66,20 @@ func StepTimeRounds(steps, rounds int, cfgs ...Config) ([][]float64, error) {
 // two functions round by round (metric.PairedTest), or summarise each with
 // metric.Summarize. It stops at the first error.
 func TimingRounds(rounds int, fns ...func() error) ([][]float64, error) {
+	return timingRounds("TimingRounds", rounds, fns)
+}
+
+// timingRounds is TimingRounds with the caller's name in its errors.
+func timingRounds(fn string, rounds int, fns []func() error) ([][]float64, error) {
 	if rounds <= 0 {
-		return nil, fmt.Errorf("train: TimingRounds: rounds must be positive, got %d", rounds)
+		return nil, fmt.Errorf("train: %s: rounds must be positive, got %d", fn, rounds)
 	}
 	if len(fns) == 0 {
-		return nil, fmt.Errorf("train: TimingRounds: no functions to time")
+		return nil, fmt.Errorf("train: %s: no functions to time", fn)
 	}
 	for i, f := range fns {
 		if err := f(); err != nil {
-			return nil, fmt.Errorf("train: TimingRounds: function %d: %w", i, err)
+			return nil, fmt.Errorf("train: %s: function %d: %w", fn, i, err)
 		}
 	}
 	out := make([][]float64, len(fns))
@@ -77,7 +87,7 @@ func TimingRounds(rounds int, fns ...func() error) ([][]float64, error) {
 		for i, f := range fns {
 			start := time.Now()
 			if err := f(); err != nil {
-				return nil, fmt.Errorf("train: TimingRounds: function %d: %w", i, err)
+				return nil, fmt.Errorf("train: %s: function %d: %w", fn, i, err)
 			}
 			out[i] = append(out[i], time.Since(start).Seconds())
 		}
