@@ -128,6 +128,15 @@ func Draws(dist Distance, model, ref Sampler, n, draws int, seed uint64) (Estima
 
 // drawsOf is Draws with the caller's name in its errors.
 func drawsOf(fn string, dist Distance, model, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
+	return pairedDraws(fn, dist, "model", model, 1, ref, n, draws, seed)
+}
+
+// pairedDraws measures dist between n points of sampler a (seeded from
+// stream aStream) and n points of ref (stream 2) on each of draws draws,
+// summarised as mean ± sd. The streams fix which draws two statistics
+// share: stream 1 is a model's, stream 3 a second data sample's, stream 2
+// the reference every statistic of one seed shares.
+func pairedDraws(fn string, dist Distance, aWhat string, a Sampler, aStream int, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
 	if dist == nil {
 		return Estimate{}, fmt.Errorf("%s: the distance is nil", fn)
 	}
@@ -136,7 +145,7 @@ func drawsOf(fn string, dist Distance, model, ref Sampler, n, draws int, seed ui
 	}
 	vals := make([]float64, draws)
 	for k := range draws {
-		x, err := draw(fn, "model", model, n, drawSeed(seed, 1, k))
+		x, err := draw(fn, aWhat, a, n, drawSeed(seed, aStream, k))
 		if err != nil {
 			return Estimate{}, err
 		}
@@ -160,25 +169,5 @@ func DistanceNoiseBand(dist Distance, ref Sampler, n, draws int, seed uint64) (E
 
 // noiseBandOf is DistanceNoiseBand with the caller's name in its errors.
 func noiseBandOf(fn string, dist Distance, ref Sampler, n, draws int, seed uint64) (Estimate, error) {
-	if dist == nil {
-		return Estimate{}, fmt.Errorf("%s: the distance is nil", fn)
-	}
-	if err := checkDraws(fn, n, draws); err != nil {
-		return Estimate{}, err
-	}
-	vals := make([]float64, draws)
-	for k := range draws {
-		a, err := draw(fn, "reference", ref, n, drawSeed(seed, 3, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		b, err := draw(fn, "reference", ref, n, drawSeed(seed, 2, k))
-		if err != nil {
-			return Estimate{}, err
-		}
-		if vals[k], err = dist(a, b); err != nil {
-			return Estimate{}, fmt.Errorf("%s: draw %d: %w", fn, k, err)
-		}
-	}
-	return Summarize(vals)
+	return pairedDraws(fn, dist, "reference", ref, 3, ref, n, draws, seed)
 }

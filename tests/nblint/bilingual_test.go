@@ -1,10 +1,7 @@
 package nblint
 
 import (
-	"encoding/json"
 	"fmt"
-	"os"
-	"path/filepath"
 	"regexp"
 	"strings"
 	"testing"
@@ -77,22 +74,9 @@ func layoutProblem(src string) (problem string, checked bool) {
 }
 
 func TestBilingualLayout(t *testing.T) {
-	var paths []string
-	for _, dir := range []string{"notebooks", "exercises", "solutions"} {
-		m, _ := filepath.Glob(filepath.Join(repo, dir, "*.ipynb"))
-		paths = append(paths, m...)
-	}
+	nbs := courseNotebooks(t)
 	checked := 0
-	for _, p := range paths {
-		b, err := os.ReadFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var nb notebook
-		if err := json.Unmarshal(b, &nb); err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		rel, _ := filepath.Rel(repo, p)
+	for rel, nb := range nbs {
 		for i, c := range nb.Cells {
 			if c.CellType != "markdown" {
 				continue
@@ -106,7 +90,7 @@ func TestBilingualLayout(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d Markdown cells with prose checked in %d notebooks", checked, len(paths))
+	t.Logf("%d Markdown cells with prose checked in %d notebooks", checked, len(nbs))
 	// The course has well over a hundred such cells; far fewer means the
 	// lint is not looking at them.
 	if checked < 80 {

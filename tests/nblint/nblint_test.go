@@ -146,18 +146,36 @@ func text(raw json.RawMessage) string {
 	return ""
 }
 
+// courseNotebooks returns the committed notebooks of notebooks/,
+// exercises/ and solutions/, parsed, by their path relative to the
+// repository. It fails the test on a file it cannot read or parse.
+func courseNotebooks(t *testing.T) map[string]notebook {
+	t.Helper()
+	out := map[string]notebook{}
+	for _, dir := range []string{"notebooks", "exercises", "solutions"} {
+		paths, err := filepath.Glob(filepath.Join(repo, dir, "*.ipynb"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, p := range paths {
+			b, err := os.ReadFile(p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var nb notebook
+			if err := json.Unmarshal(b, &nb); err != nil {
+				t.Fatalf("%s: %v", p, err)
+			}
+			rel, _ := filepath.Rel(repo, p)
+			out[rel] = nb
+		}
+	}
+	return out
+}
+
 // notebookTables returns the Markdown tables of a notebook's markdown
 // cells and of its cells' text/markdown outputs.
-func notebookTables(t *testing.T, path string) []table {
-	b, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var nb notebook
-	if err := json.Unmarshal(b, &nb); err != nil {
-		t.Fatalf("%s: %v", path, err)
-	}
-	rel, _ := filepath.Rel(repo, path)
+func notebookTables(rel string, nb notebook) []table {
 	var out []table
 	for i, c := range nb.Cells {
 		if c.CellType == "markdown" {
@@ -173,20 +191,13 @@ func notebookTables(t *testing.T, path string) []table {
 }
 
 func TestW2TablesCarryUncertainty(t *testing.T) {
-	var paths []string
-	for _, dir := range []string{"notebooks", "exercises", "solutions"} {
-		m, err := filepath.Glob(filepath.Join(repo, dir, "*.ipynb"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		paths = append(paths, m...)
-	}
-	if len(paths) < 7 {
-		t.Fatalf("found %d notebooks under %s; the course has at least 7", len(paths), repo)
+	nbs := courseNotebooks(t)
+	if len(nbs) < 7 {
+		t.Fatalf("found %d notebooks under %s; the course has at least 7", len(nbs), repo)
 	}
 	found, rows := 0, 0
-	for _, p := range paths {
-		for _, tb := range notebookTables(t, p) {
+	for rel, nb := range nbs {
+		for _, tb := range notebookTables(rel, nb) {
 			isW2, problems := check(tb)
 			if !isW2 {
 				continue
@@ -198,7 +209,7 @@ func TestW2TablesCarryUncertainty(t *testing.T) {
 			}
 		}
 	}
-	t.Logf("%d W2 tables with %d rows checked in %d notebooks", found, rows, len(paths))
+	t.Logf("%d W2 tables with %d rows checked in %d notebooks", found, rows, len(nbs))
 	if found < minW2Tables {
 		t.Errorf("only %d tables report W2 in the committed outputs, want at least %d: the lint would pass vacuously (are the notebooks' outputs committed? did a W2 column get renamed?)", found, minW2Tables)
 	}
