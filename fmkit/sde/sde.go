@@ -103,17 +103,73 @@ func ScoreFromVelocity(s path.Schedule, v ode.Field) ode.Field {
 //
 // It fails for Steps <= 0, for a negative or non-finite g(t) at a step, for
 // a nil schedule (a path that is not affine Gaussian has no score from its
-// velocity: use path.ScheduleOf to get one, or train a score model), when
-// the field fails, and when the state becomes NaN or infinite.
+// velocity: use path.ScheduleOf to get one, or train a score model and use
+// SampleWithScore), when the field fails, and when the state becomes NaN or
+// infinite.
 func Sample(v ode.Field, s path.Schedule, x0 *mat.Dense, opt Options) (*ode.Result, error) {
+	if s == nil {
+		return nil, errors.New("sde: no schedule: the SDE needs the score, which comes from the velocity only on an affine Gaussian path (x_t = alpha_t x1 + sigma_t x0); use path.ScheduleOf(p) to get its schedule, or SampleWithScore with a score model")
+	}
+	// drift = v + g^2/2 (a x + b v) = (1 + g^2/2 b) v + (g^2/2 a) x
+	return integrate(v, x0, opt, func(t, g2 float64, x, vel *mat.Dense) (*mat.Dense, error) {
+		if g2 == 0 {
+			return vel, nil
+		}
+		a, b, err := path.ConversionCoefficients(s, t, path.Velocity, path.Score)
+		if err != nil {
+			return nil, fmt.Errorf("the score at t=%.4g: %w", t, err)
+		}
+		n, d := x.Dims()
+		out := mat.NewDense(n, d, nil)
+		out.Scale(1+0.5*g2*b, vel)
+		out.Apply(func(i, j int, v float64) float64 { return v + 0.5*g2*a*x.At(i, j) }, out)
+		return out, nil
+	})
+}
+
+// SampleWithScore integrates the same SDE with the score given by its own
+// field (for example a score model trained beside the velocity model, as
+// SF2M does on the Brownian-bridge path of SB-CFM, where the score cannot
+// be had from the velocity):
+//
+//	x_{k+1} = x_k + h [ v(t_k, x_k) + g(t_k)^2/2 score(t_k, x_k) ] + g(t_k) sqrt(h) z_k.
+//
+// NFE counts evaluations of v; the score is evaluated only where g(t_k) > 0.
+// It fails as Sample does, and for a nil score field.
+func SampleWithScore(v, score ode.Field, x0 *mat.Dense, opt Options) (*ode.Result, error) {
+	if score == nil {
+		return nil, errors.New("sde: the score field is nil")
+	}
+	return integrate(v, x0, opt, func(t, g2 float64, x, vel *mat.Dense) (*mat.Dense, error) {
+		if g2 == 0 {
+			return vel, nil
+		}
+		sc, err := score.Velocity(t, x)
+		if err != nil {
+			return nil, fmt.Errorf("evaluating the score at t=%.4g: %w", t, err)
+		}
+		n, d := x.Dims()
+		if r, c := sc.Dims(); r != n || c != d {
+			return nil, fmt.Errorf("the score field returned %dx%d values for %dx%d points", r, c, n, d)
+		}
+		out := mat.NewDense(n, d, nil)
+		out.Scale(0.5*g2, sc)
+		out.Add(out, vel)
+		return out, nil
+	})
+}
+
+// driftFunc returns the SDE's drift at (t, x) from the velocity there and
+// g(t)^2.
+type driftFunc func(t, g2 float64, x, vel *mat.Dense) (*mat.Dense, error)
+
+// integrate is the Euler-Maruyama loop shared by Sample and SampleWithScore.
+func integrate(v ode.Field, x0 *mat.Dense, opt Options, drift driftFunc) (*ode.Result, error) {
 	if opt.Steps <= 0 {
 		return nil, fmt.Errorf("sde: number of steps must be positive, got %d", opt.Steps)
 	}
 	if v == nil {
 		return nil, errors.New("sde: the velocity field is nil")
-	}
-	if s == nil {
-		return nil, errors.New("sde: no schedule: the SDE needs the score, which comes from the velocity only on an affine Gaussian path (x_t = alpha_t x1 + sigma_t x0); use path.ScheduleOf(p) to get its schedule")
 	}
 	if x0 == nil {
 		return nil, errors.New("sde: the initial points are nil")
@@ -149,21 +205,17 @@ func Sample(v ode.Field, s path.Schedule, x0 *mat.Dense, opt Options) (*ode.Resu
 			return nil, fmt.Errorf("sde: the field returned a %dx%d velocity for %dx%d points", r, c, n, d)
 		}
 		res.NFE++
-		// drift = v + g^2/2 (a x + b v) = (1 + g^2/2 b) v + (g^2/2 a) x
-		ca, cb := 0.0, 1.0
-		if gt > 0 {
-			a, b, err := path.ConversionCoefficients(s, t, path.Velocity, path.Score)
-			if err != nil {
-				return nil, fmt.Errorf("sde: the score at t=%.4g: %w", t, err)
-			}
-			ca, cb = 0.5*gt*gt*a, 1+0.5*gt*gt*b
+		dr, err := drift(t, gt*gt, x, vel)
+		if err != nil {
+			return nil, fmt.Errorf("sde: %w", err)
 		}
 		noise := gt * math.Sqrt(h)
+		dd := dr.RawMatrix()
 		for i := range n {
-			vr := vel.RawRowView(i)
 			row := xr[i*d : (i+1)*d]
+			drow := dd.Data[i*dd.Stride : i*dd.Stride+d]
 			for j := range d {
-				row[j] += h*(cb*vr[j]+ca*row[j]) + noise*rng.NormFloat64()
+				row[j] += h*drow[j] + noise*rng.NormFloat64()
 			}
 		}
 		if err := finite(x); err != nil {

@@ -138,3 +138,42 @@ func TestSampleRejectsBadInput(t *testing.T) {
 		t.Error("Sample modified x0")
 	}
 }
+
+// SampleWithScore with the exact score of the path is Sample: on the
+// Gaussian target both integrate the same SDE with the same Brownian
+// increments, so they agree to rounding at every step.
+func TestSampleWithScoreMatchesSample(t *testing.T) {
+	mu, std := []float64{2, -1}, 0.5
+	s := path.LinearSchedule{}
+	v := gaussianField(s, mu, std)
+	score := ode.PointFunc(func(t float64, x, dx []float64) {
+		a, sg, _, _ := s.Coefficients(t)
+		vr := a*a*std*std + sg*sg
+		for j := range x {
+			dx[j] = -(x[j] - a*mu[j]) / vr
+		}
+	})
+	x0, _ := data.Sample("gaussian", 500, 3)
+	opt := sde.Options{Steps: 50, Noise: sde.Vanishing(1), Seed: 9}
+	a, err := sde.Sample(v, s, x0, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := sde.SampleWithScore(v, score, x0, opt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.NFE != b.NFE {
+		t.Errorf("NFE %d vs %d", a.NFE, b.NFE)
+	}
+	if !mat.EqualApprox(a.X, b.X, 1e-9) {
+		t.Errorf("SampleWithScore with the exact score differs from Sample: %v vs %v", a.X.RawRowView(0), b.X.RawRowView(0))
+	}
+	if _, err := sde.SampleWithScore(v, nil, x0, opt); err == nil || !strings.Contains(err.Error(), "score field is nil") {
+		t.Errorf("nil score: %v", err)
+	}
+	bad := ode.FieldFunc(func(t float64, x *mat.Dense) (*mat.Dense, error) { return mat.NewDense(1, 2, nil), nil })
+	if _, err := sde.SampleWithScore(v, bad, x0, opt); err == nil || !strings.Contains(err.Error(), "score field returned 1x2 values for 500x2 points") {
+		t.Errorf("wrong-shaped score: %v", err)
+	}
+}

@@ -2,6 +2,7 @@ package train
 
 import (
 	"fmt"
+	"math"
 	"strings"
 
 	. "github.com/gomlx/gomlx/pkg/core/graph"
@@ -36,6 +37,20 @@ import (
 //     which stays bounded where sigma_t -> 0. Sampling integrates the
 //     probability-flow ODE, whose velocity is the score converted by
 //     path.Convert (for the VP path, 1/2 beta (x + s_theta)).
+//
+//     On the Brownian-bridge path of SB-CFM ("bridge:SIGMA", sigma > 0) the
+//     same objective is the score head of simulation-free score and flow
+//     matching (SF2M, Tong et al. 2024): x_t = mu_t + sigma sqrt(t(1-t)) eps
+//     has the conditional score -eps / (sigma sqrt(t(1-t))), the network
+//     eps_theta predicts the bridge's noise eps (path.BridgeNoise, the
+//     same eps that built x_t), and with lambda(t) = sigma^2 t (1-t)
+//
+//     lambda(t) || s_theta(t, x_t) + eps / (sigma sqrt(t(1-t))) ||^2 = || eps_theta(t, x_t) - eps ||^2,
+//
+//     s_theta = -eps_theta / (sigma sqrt(t(1-t))) (BridgeScore). The bridge
+//     is not affine in x0, so a bridge score model has no velocity: sample
+//     it together with a velocity model trained on the same path and
+//     coupling (Model.SampleSDEWithScore).
 const (
 	ObjectiveVelocity = "velocity"
 	ObjectiveScore    = "score"
@@ -68,6 +83,12 @@ func (c Config) validateModel() error {
 	case ObjectiveVelocity:
 	case ObjectiveScore:
 		p, _ := path.Lookup(c.Path)
+		if b, ok := p.(path.Bridge); ok {
+			if !(b.Sigma > 0) {
+				return fmt.Errorf("train: score matching on the bridge path needs sigma > 0 (at sigma = 0 the bridge is the straight line and has no score), got %q", c.Path)
+			}
+			break
+		}
 		if _, ok := path.ScheduleOf(p); !ok {
 			return fmt.Errorf("train: score matching needs an affine Gaussian path (x_t = alpha_t x1 + sigma_t x0), and %q is not one: use one of %s", c.Path, strings.Join(affinePaths(), ", "))
 		}
@@ -106,10 +127,30 @@ func (c Config) validateModel() error {
 // regressionTarget is the batch's regression target: u_t for flow
 // matching, the noise x0 for score matching.
 func (c Config) regressionTarget(s path.Sample) *mat.Dense {
-	if c.Output() == path.Epsilon {
-		return s.X0
+	if c.Output() != path.Epsilon {
+		return s.UT
 	}
-	return s.UT
+	if _, ok := c.bridge(); ok {
+		// The bridge's noise eps of each row: path.Bridge.Point drew it from
+		// (t, x0, x1) with BridgeNoise, so recomputing it gives the same eps.
+		n, d := s.X0.Dims()
+		eps := mat.NewDense(n, d, nil)
+		for i := range n {
+			path.BridgeNoise(s.T[i], s.X0.RawRowView(i), s.X1.RawRowView(i), eps.RawRowView(i))
+		}
+		return eps
+	}
+	return s.X0
+}
+
+// bridge returns the Brownian-bridge path of the configuration, if its path is one.
+func (c Config) bridge() (path.Bridge, bool) {
+	p, err := path.Lookup(c.Path)
+	if err != nil {
+		return path.Bridge{}, false
+	}
+	b, ok := p.(path.Bridge)
+	return b, ok
 }
 
 // modelSummary is appended to String for score and conditional models
@@ -117,7 +158,11 @@ func (c Config) regressionTarget(s path.Sample) *mat.Dense {
 func (c Config) modelSummary() string {
 	var s string
 	if c.objective() == ObjectiveScore {
-		s += ", score matching (eps-prediction)"
+		if _, ok := c.bridge(); ok {
+			s += ", bridge score matching (eps-prediction, SF2M)"
+		} else {
+			s += ", score matching (eps-prediction)"
+		}
 	}
 	if c.Classes > 0 {
 		s += fmt.Sprintf(", conditional on %d classes, label dropout %g", c.Classes, c.LabelDrop)
@@ -215,6 +260,12 @@ func (m *Model) convert(t float64, x, raw *mat.Dense, to path.Param) (*mat.Dense
 	if from == to {
 		return raw, nil
 	}
+	if b, ok := m.Config.bridge(); ok && from == path.Epsilon {
+		if to != path.Score {
+			return nil, fmt.Errorf("model: a score model on the bridge path %q gives the score only, not the %s (the bridge is not affine in x0); sample it with a velocity model of the same path: velocityModel.SampleSDEWithScore(scoreModel, ...)", m.Config.Path, to)
+		}
+		return BridgeScore(b, t, raw), nil
+	}
 	s, ok := m.Schedule()
 	if !ok {
 		return nil, fmt.Errorf("model: path %q is not affine: its %s cannot be converted to a %s", m.Config.Path, from, to)
@@ -283,5 +334,16 @@ func affinePaths() []string {
 			}
 		}
 	}
+	return out
+}
+
+// BridgeScore converts the bridge noise predicted by a bridge score model
+// into the score: s_theta(t, x) = -eps_theta(t, x) / (sigma sqrt(t(1-t))),
+// with t clamped to [path.BridgeTMin, 1 - path.BridgeTMin] (the bridge's
+// conditional score is singular at t = 0 and 1, where it has no noise).
+func BridgeScore(b path.Bridge, t float64, eps *mat.Dense) *mat.Dense {
+	tc := min(max(t, path.BridgeTMin), 1-path.BridgeTMin)
+	out := mat.NewDense(eps.RawMatrix().Rows, eps.RawMatrix().Cols, nil)
+	out.Scale(-1/(b.Sigma*math.Sqrt(tc*(1-tc))), eps)
 	return out
 }
