@@ -92,8 +92,18 @@ func (ExactOT) Pair(x0, x1 *mat.Dense, _ *rand.Rand) (*mat.Dense, error) {
 type Sinkhorn struct {
 	Eps     float64 // entropic regularisation, > 0
 	MaxIter int     // Sinkhorn iterations allowed; 0 means 5000
-	Tol     float64 // L1 marginal tolerance; 0 means 1e-6
+	Tol     float64 // L1 row-marginal tolerance; 0 means DefaultSinkhornTol
 }
+
+// DefaultSinkhornTol is the L1 row-marginal tolerance of Sinkhorn.Plan when
+// Tol is 0. Sinkhorn's column pass makes the x0 marginal exact, and Pair
+// normalises each x1 row before drawing its partner, so the remaining
+// error only tilts which x0 a row prefers by at most this much in total
+// variation — far below the sampling error of drawing one partner per row
+// in a minibatch (order 1/sqrt(B)). A looser tolerance takes 2-3x fewer
+// iterations than 1e-6 at small Eps (measured on 256 x 256 Gaussian-to-moons
+// batches: 127 instead of 283 iterations at Eps = 0.08).
+const DefaultSinkhornTol = 1e-3
 
 // Name implements Coupling.
 func (Sinkhorn) Name() string { return "sinkhorn" }
@@ -155,7 +165,7 @@ func (s Sinkhorn) Plan(x0, x1 *mat.Dense) (*ot.Plan, error) {
 		maxIter = 5000
 	}
 	if tol == 0 {
-		tol = 1e-6
+		tol = DefaultSinkhornTol
 	}
 	plan, err := ot.Sinkhorn(c, s.Eps, maxIter, tol)
 	if err != nil {

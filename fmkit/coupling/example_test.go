@@ -51,6 +51,6 @@ func ExampleLookup() {
 	// Output:
 	// independent mean squared pair length 3.27
 	// ot          mean squared pair length 0.86
-	// sinkhorn    mean squared pair length 0.86
+	// sinkhorn    mean squared pair length 0.85
 	// coupling sinkhorn: the regularisation Eps must be a finite number > 0 (in squared-distance units, e.g. 0.05), got 0
 }
