@@ -5,6 +5,7 @@ import (
 	"os"
 
 	"github.com/janpfeifer/gonb/gonbui"
+	"github.com/janpfeifer/gonb/gonbui/protocol"
 )
 
 // InNotebook reports whether the program was started by the GoNB kernel,
@@ -26,6 +27,19 @@ func HTML(html string) { gonbui.DisplayHTML(html); Sync() }
 // PNG shows a PNG image, given as the bytes of the encoded file, as an
 // image/png output of the current cell. It does nothing outside a notebook.
 func PNG(png []byte) { gonbui.DisplayPng(png); Sync() }
+
+// GIF shows an image, given as the bytes of an encoded GIF file (for
+// instance an animation from fmkit/plot's Animate), as an image/gif output
+// of the current cell: JupyterLab and notebook exporters show it as an
+// image, animated, and the saved notebook keeps it (base64). It does
+// nothing outside a notebook.
+func GIF(gif []byte) {
+	if !gonbui.IsNotebook {
+		return
+	}
+	gonbui.SendData(&protocol.DisplayData{Data: map[protocol.MIMEType]any{"image/gif": gif}})
+	Sync()
+}
 
 // Sync waits until GoNB has received everything displayed so far. Call it
 // after the last display of a cell, otherwise the cell's process may exit
