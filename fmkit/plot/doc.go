@@ -37,6 +37,17 @@
 // the title, so that they never hide data; the strips of a row of panels
 // get the same height, so that the titles of the row stay aligned.
 //
+// Animations: Animate renders a sequence of figures as one animated GIF
+// that loops, and Flow animates particles moving over the density p_t
+// they follow (a learned ODE's trajectory over the histogram of its
+// particles, or a closed-form marginal path over its density). An
+// Animation's Show displays it inline (image/gif) as Figure.Show does a
+// figure. Every animation is bounded so that notebooks stay small: at most
+// MaxFrames (60) frames of at most MaxFramePixels pixels, and at most
+// MaxAnimationBytes (1.5 MB) encoded, else Animate returns an error saying
+// what to reduce; a Flow at the default size with 60 frames and 2000
+// moving dots takes about 0.25 MB.
+//
 // The returned panels can be changed with gonum's API before they are
 // shown: titles, axis labels and ranges, more plotters with Add. As this
 // package is also named plot, import gonum's under another name, e.g.
