@@ -45,6 +45,10 @@ type Flow struct {
 	// particles at t: count / (number of particles × cell area), the
 	// particles' own marginal density.
 	Density func(t float64, grid *mat.Dense) ([]float64, error)
+	// LogDensity, instead of Density, returns log p_t at each point of
+	// grid (as marginal.Empirical's LogDensity does): the frame shows
+	// p_t = exp(log p_t). At most one of Density and LogDensity is set.
+	LogDensity func(t float64, grid *mat.Dense) ([]float64, error)
 	// DensityLabel names the density on the colour bar ("p_t(x)" when
 	// empty, "histogram of the particles" for the histogram).
 	DensityLabel string
@@ -103,6 +107,19 @@ func (f Flow) Animate(opt AnimOptions) (*Animation, error) {
 			return nil, fail("%v", err)
 		}
 	}
+	density := f.Density
+	if f.LogDensity != nil {
+		if density != nil {
+			return nil, fail("both Density and LogDensity are set; give one of them")
+		}
+		density = func(t float64, grid *mat.Dense) ([]float64, error) {
+			v, err := f.LogDensity(t, grid)
+			for i := range v {
+				v[i] = math.Exp(v[i])
+			}
+			return v, err
+		}
+	}
 	frames := f.Frames
 	if frames == 0 {
 		frames = min(DefaultFlowFrames, len(f.Times))
@@ -141,7 +158,7 @@ func (f Flow) Animate(opt AnimOptions) (*Animation, error) {
 	area := (b.XMax - b.XMin) / float64(nx) * (b.YMax - b.YMin) / float64(ny)
 	label := f.DensityLabel
 	switch {
-	case label == "" && f.Density == nil:
+	case label == "" && density == nil:
 		label = "histogram of the particles"
 	case label == "":
 		label = "p_t(x)"
@@ -158,8 +175,8 @@ func (f Flow) Animate(opt AnimOptions) (*Animation, error) {
 		t, x := f.Times[s], f.Particles[s]
 		var values []float64
 		var err error
-		if f.Density != nil {
-			if values, err = f.Density(t, grid); err != nil {
+		if density != nil {
+			if values, err = density(t, grid); err != nil {
 				return nil, fmt.Errorf("density at t = %v: %w", t, err)
 			}
 			if len(values) != nx*ny {

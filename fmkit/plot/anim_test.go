@@ -284,6 +284,21 @@ func TestFlowFrames(t *testing.T) {
 	if len(frames) != 5 || bytes.Equal(frames[0].Pix, frames[4].Pix) {
 		t.Errorf("%d frames, first == last: %v", len(frames), len(frames) > 0 && bytes.Equal(frames[0].Pix, frames[len(frames)-1].Pix))
 	}
+	// The same density given by its logarithm: the same animation.
+	dens := f.Density
+	f.Density = nil
+	f.LogDensity = func(t float64, g *mat.Dense) ([]float64, error) {
+		v, err := dens(t, g)
+		for i := range v {
+			v[i] = math.Log(v[i])
+		}
+		return v, err
+	}
+	b, err := f.Animate(AnimOptions{})
+	if err != nil || !bytes.Equal(a.GIF, b.GIF) {
+		t.Errorf("LogDensity = log(Density) gave another animation (err %v)", err)
+	}
+	f.LogDensity = nil
 	// Default number of frames: all 21 snapshots (fewer than 40).
 	f.Frames, f.Density = 0, nil
 	if a, err := f.Animate(AnimOptions{}); err != nil || a.Frames != 21 {
@@ -326,6 +341,13 @@ func TestFlowBadInput(t *testing.T) {
 		{"density length", func(f *Flow) {
 			f.Density = func(float64, *mat.Dense) ([]float64, error) { return []float64{1}, nil }
 		}, "density at t = 0: 1 values for"},
+		{"two densities", func(f *Flow) {
+			f.Density = func(float64, *mat.Dense) ([]float64, error) { return nil, nil }
+			f.LogDensity = f.Density
+		}, "both Density and LogDensity are set"},
+		{"log density error", func(f *Flow) {
+			f.LogDensity = func(float64, *mat.Dense) ([]float64, error) { return nil, errors.New("t = 1 is singular") }
+		}, "density at t = 0: t = 1 is singular"},
 		{"density error", func(f *Flow) {
 			f.Density = func(t float64, _ *mat.Dense) ([]float64, error) {
 				if t > 0.5 {
