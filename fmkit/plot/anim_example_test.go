@@ -71,3 +71,37 @@ func ExampleAnimate() {
 	// Output:
 	// 10 frames
 }
+
+// The marginal path p_t of the linear conditional path between pairs of
+// an independent coupling, as an animation: 2000 pairs x0 ~ N(0, I) (here a
+// deterministic spread) and x1 on a circle of radius 3, moved along
+// x_t = (1-t) x0 + t x1 at t = 0, 0.05, ..., 1.
+func ExamplePathFlow() {
+	linear := func(t float64, x0, x1, xt, ut []float64) {
+		for j := range x0 {
+			xt[j] = (1-t)*x0[j] + t*x1[j]
+			ut[j] = x1[j] - x0[j]
+		}
+	}
+	x0, x1 := mat.NewDense(2000, 2, nil), mat.NewDense(2000, 2, nil)
+	for i := range 2000 {
+		r, a := math.Sqrt(-2*math.Log((float64(i)+0.5)/2000)), 2.4*float64(i)
+		x0.Set(i, 0, r*math.Cos(a))
+		x0.Set(i, 1, r*math.Sin(a))
+		b := 2 * math.Pi * float64(i*7%2000) / 2000
+		x1.Set(i, 0, 3*math.Cos(b))
+		x1.Set(i, 1, 3*math.Sin(b))
+	}
+	f, err := plot.PathFlow("linear path to a circle", linear, x0, x1, 20)
+	if err != nil {
+		log.Fatal(err)
+	}
+	f.Dots = 200
+	a, err := f.Animate(plot.AnimOptions{})
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(f.Times), "snapshots,", a.Frames, "frames")
+	// Output:
+	// 21 snapshots, 21 frames
+}

@@ -429,3 +429,62 @@ func TestMedianCutManyColours(t *testing.T) {
 		t.Errorf("worst channel error %d, want <= 48", worst)
 	}
 }
+
+func linearPoint(t float64, x0, x1, xt, ut []float64) {
+	for j := range x0 {
+		xt[j] = (1-t)*x0[j] + t*x1[j]
+		ut[j] = x1[j] - x0[j]
+	}
+}
+
+func TestPathFlow(t *testing.T) {
+	x0 := mat.NewDense(3, 2, []float64{0, 0, 1, 1, -1, 2})
+	x1 := mat.NewDense(3, 2, []float64{2, 0, 1, -1, 3, 2})
+	f, err := PathFlow("linear", linearPoint, x0, x1, 4)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !equalFloats(f.Times, []float64{0, 0.25, 0.5, 0.75, 1}) || len(f.Particles) != 5 {
+		t.Fatalf("times %v, %d snapshots; want 0, 0.25, ..., 1 and 5", f.Times, len(f.Particles))
+	}
+	if !mat.Equal(f.Particles[0], x0) || !mat.Equal(f.Particles[4], x1) {
+		t.Error("the first and last snapshots are not x0 and x1")
+	}
+	if got := f.Particles[2].RawRowView(2); got[0] != 1 || got[1] != 2 {
+		t.Errorf("pair 2 at t = 0.5: %v, want (1, 2)", got)
+	}
+	if _, err := f.Animate(AnimOptions{}); err != nil {
+		t.Errorf("animating the path flow: %v", err)
+	}
+	nanPath := func(t float64, x0, x1, xt, ut []float64) {
+		linearPoint(t, x0, x1, xt, ut)
+		if t > 0.5 {
+			xt[1] = math.NaN()
+		}
+	}
+	panicky := func(t float64, x0, x1, xt, ut []float64) {
+		if x0[0] < 0 {
+			panic("index out of range")
+		}
+		linearPoint(t, x0, x1, xt, ut)
+	}
+	for _, c := range []struct {
+		name   string
+		p      func(t float64, x0, x1, xt, ut []float64)
+		x0, x1 *mat.Dense
+		steps  int
+		want   string
+	}{
+		{"nil", nil, x0, x1, 4, "path function is nil"},
+		{"sizes", linearPoint, x0, mat.NewDense(2, 2, nil), 4, "3 points x0 and 2 points x1"},
+		{"columns", linearPoint, mat.NewDense(3, 3, nil), x1, 4, "x0 has 3 columns"},
+		{"steps", linearPoint, x0, x1, 0, "steps = 0, want 1 to 1000"},
+		{"NaN", nanPath, x0, x1, 4, "wrote x_t = (1.5, NaN) at t = 0.75 for pair 0"},
+		{"panic", panicky, x0, x1, 4, "panicked at t = 0 for pair 2: index out of range"},
+	} {
+		_, err := PathFlow("p", c.p, c.x0, c.x1, c.steps)
+		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), `plot.PathFlow "p"`) {
+			t.Errorf("%s: error %v, want one saying %q", c.name, err, c.want)
+		}
+	}
+}

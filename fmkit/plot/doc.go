@@ -40,7 +40,8 @@
 // Animations: Animate renders a sequence of figures as one animated GIF
 // that loops, and Flow animates particles moving over the density p_t
 // they follow (a learned ODE's trajectory over the histogram of its
-// particles, or a closed-form marginal path over its density). An
+// particles, or a closed-form marginal path over its density; PathFlow
+// makes one from a conditional path and pairs of its coupling). An
 // Animation's Show displays it inline (image/gif) as Figure.Show does a
 // figure. Every animation is bounded so that notebooks stay small: at most
 // MaxFrames (60) frames of at most MaxFramePixels pixels, and at most
