@@ -26,7 +26,8 @@ const MaxPathSteps = 1000
 //
 // It returns an error if p is nil, x0 and x1 are not n x 2 with the same
 // n, steps is not in 1..MaxPathSteps, or p panics or writes a non-finite
-// x_t (saying at which t and for which pair).
+// x_t (saying at which t and for which pair; a panic with an error value
+// wraps that error).
 func PathFlow(title string, p func(t float64, x0, x1, xt, ut []float64), x0, x1 *mat.Dense, steps int) (f Flow, err error) {
 	fail := func(format string, args ...any) (Flow, error) {
 		return Flow{}, fmt.Errorf("plot.PathFlow %q: %s", title, fmt.Sprintf(format, args...))
@@ -54,6 +55,10 @@ func PathFlow(title string, p func(t float64, x0, x1, xt, ut []float64), x0, x1 
 	var pair int
 	defer func() {
 		if r := recover(); r != nil {
+			if e, ok := r.(error); ok { // kept in the chain, for errors.Is and errors.As
+				f, err = Flow{}, fmt.Errorf("plot.PathFlow %q: the path function panicked at t = %v for pair %d: %w", title, t, pair, e)
+				return
+			}
 			f, err = fail("the path function panicked at t = %v for pair %d: %v", t, pair, r)
 		}
 	}()

@@ -468,6 +468,10 @@ func TestPathFlow(t *testing.T) {
 		}
 		linearPoint(t, x0, x1, xt, ut)
 	}
+	sentinel := errors.New("part 4b not written")
+	if _, err := PathFlow("p", func(float64, []float64, []float64, []float64, []float64) { panic(sentinel) }, x0, x1, 2); !errors.Is(err, sentinel) {
+		t.Errorf("a panic with an error: %v, want it wrapped", err)
+	}
 	for _, c := range []struct {
 		name   string
 		p      func(t float64, x0, x1, xt, ut []float64)
