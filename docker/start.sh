@@ -41,6 +41,12 @@ fi
 [ -n "$JUPYTER_TOKEN" ] || die "could not make a token"
 export JUPYTER_TOKEN   # read by Jupyter from the environment: not in `ps`
 
+# XLA plugins installed by scripts/setup.sh (the XLA_CUDA=1 image): the
+# kernel has them in its kernel.json; this makes them visible to terminals
+# opened in JupyterLab and to the backend line below as well.
+if [ -f "$VENV/fmkit-xla.env" ]; then
+  . "$VENV/fmkit-xla.env"
+fi
 export PATH="$VENV/bin:$PATH"
 export JUPYTER_PATH="$VENV/share/jupyter${JUPYTER_PATH:+:$JUPYTER_PATH}"
 export JUPYTER_PLATFORM_DIRS=1

@@ -45,13 +45,29 @@ func ChooseBackend() Choice {
 	if cfg, ok := os.LookupEnv(BackendEnv); ok && cfg != "" {
 		return Choice{Config: cfg, Reason: "set by $" + BackendEnv}
 	}
-	plugins := pjrt.AvailablePlugins()
+	plugins, err := availablePlugins()
+	if err != nil {
+		return Choice{Config: DefaultGoConfig, Reason: "GoMLX pure-Go backend; " + err.Error()}
+	}
 	for _, name := range []string{"cuda", "cpu"} {
 		if path, ok := plugins[name]; ok {
 			return Choice{Config: "xla:" + name, Reason: "PJRT plugin found at " + path}
 		}
 	}
 	return Choice{Config: DefaultGoConfig, Reason: "GoMLX pure-Go backend; no XLA PJRT plugin installed, set $" + BackendEnv + " to override"}
+}
+
+// availablePlugins is pjrt.AvailablePlugins (the plugins in go-xla's search
+// path that load), with go-xla v0.1.4's crash on a file that is not a shared
+// library (a truncated download: it closes the nil handle of the failed
+// dlopen) turned into an error that says what to do.
+func availablePlugins() (plugins map[string]string, err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			plugins, err = nil, fmt.Errorf("a file in the XLA plugin search path ($PJRT_PLUGIN_LIBRARY_PATH=%q, ~/.local/lib/go-xla, /usr/local/lib/go-xla) is not a loadable PJRT plugin (go-xla: %v): reinstall it (FMKIT_XLA=cpu scripts/setup.sh) or remove it", os.Getenv("PJRT_PLUGIN_LIBRARY_PATH"), r)
+		}
+	}()
+	return pjrt.AvailablePlugins(), nil
 }
 
 // DefaultGoConfig is the pure-Go backend as fmkit configures it:

@@ -11,14 +11,24 @@
 #                                       cells without debug information
 #                                       (GOFLAGS, faster builds).
 #
-# Opt-in, XLA on the CPU (the pure-Go backend needs nothing of this):
+# Opt-in, XLA (the pure-Go backend needs nothing of this):
 #   FMKIT_XLA=cpu scripts/setup.sh  also installs XLA's CPU PJRT plugin from
-#       PyPI into .venv (the wheel lammps-jax-pjrt-cpu, pinned by version and
-#       hash, without its Python dependencies: it is a plain shared library)
-#       and points the gonb kernel at it (PJRT_PLUGIN_LIBRARY_PATH in its
-#       kernel.json), so fmkit's automatic choice runs notebooks on XLA; for a
-#       terminal, `. .venv/fmkit-xla.env` does the same.
-#   FMKIT_XLA=off scripts/setup.sh  uninstalls it and removes the setting.
+#       PyPI into .venv (scripts/requirements-xla-cpu.txt: the wheel
+#       lammps-jax-pjrt-cpu, pinned by version and hash, without its Python
+#       dependencies: it is a plain shared library) and points the gonb kernel
+#       at it (PJRT_PLUGIN_LIBRARY_PATH in its kernel.json), so fmkit's
+#       automatic choice runs notebooks on XLA; for a terminal,
+#       `. .venv/fmkit-xla.env` does the same.
+#   FMKIT_XLA=cuda scripts/setup.sh  XLA on an NVIDIA GPU: the CPU plugin as
+#       above, plus the JAX team's CUDA 12 PJRT plugin and the NVIDIA runtime
+#       wheels it loads (scripts/requirements-xla-cuda.txt, pinned with hashes,
+#       ~3 GB download), laid out as go-xla's own installer does:
+#       .venv/lib/go-xla/nvidia/pjrt_c_api_cuda_plugin.so next to the
+#       libraries (nvidia/cublas/lib, ...). fmkit then prefers xla:cuda. On a
+#       machine without an NVIDIA GPU (no /dev/nvidia*, no working nvidia-smi)
+#       it stops before downloading anything and changes nothing; set
+#       FMKIT_XLA_FORCE=1 to install anyway (building an image for GPU hosts).
+#   FMKIT_XLA=off scripts/setup.sh  uninstalls them and removes the setting.
 #   Unset, the last choice stays (recorded in .venv/.fmkit-xla).
 #
 # No Jupyter files are written to $HOME. Idempotent: when nothing it depends on changed
@@ -86,17 +96,36 @@ go_done() {
   [ -x "$VENV/bin/gonb" ] && [ -x "$VENV/bin/goimports" ] && [ -f "$KDIR/kernel.json" ] \
     && [ -f "$STAMP.go" ] && [ "$(cat "$STAMP.go")" = "$GO_WANT" ]
 }
-# XLA's CPU plugin (opt-in, see the top of this file).
-XLA_WHEEL='lammps-jax-pjrt-cpu==0.11.2 --hash=sha256:1319390d948b39f69f7dade496b7c385149d9ca6097a6b62114da113216d9ad1'
+# XLA's plugins (opt-in, see the top of this file).
+XLA_CPU_REQ="$ROOT/scripts/requirements-xla-cpu.txt"
+XLA_CUDA_REQ="$ROOT/scripts/requirements-xla-cuda.txt"
 XLA_STATE="$VENV/.fmkit-xla"
 XLA_ENV="$VENV/fmkit-xla.env"
+XLA_CUDA_DIR="$VENV/lib/go-xla/nvidia"   # go-xla's layout: the plugin next to the NVIDIA libraries
 XLA_WANT="${FMKIT_XLA:-$(cat "$XLA_STATE" 2>/dev/null || echo off)}"
 case "$XLA_WANT" in
-  cpu|off) ;;
-  *) die "FMKIT_XLA=$XLA_WANT: use FMKIT_XLA=cpu (install XLA's CPU plugin) or FMKIT_XLA=off (remove it)" ;;
+  cpu|cuda|off) ;;
+  *) die "FMKIT_XLA=$XLA_WANT: use FMKIT_XLA=cpu (XLA's CPU plugin), FMKIT_XLA=cuda (XLA on an NVIDIA GPU) or FMKIT_XLA=off (remove them)" ;;
 esac
+# has_nvidia_gpu: the test go-xla itself makes (pkg/installer/cuda.go):
+# a /dev/nvidia* device file, or nvidia-smi that runs and names itself.
+# FMKIT_ASSUME_NO_GPU=1 answers no (the test suite's check of this path).
+has_nvidia_gpu() {
+  [ "${FMKIT_ASSUME_NO_GPU:-0}" = 1 ] && return 1
+  compgen -G '/dev/nvidia*' >/dev/null && return 0
+  command -v nvidia-smi >/dev/null && nvidia-smi 2>/dev/null | grep -q NVIDIA-SMI
+}
 xla_plugin_dir() {
   "$VENV/bin/python" -c 'import lammps_jax_pjrt_cpu as p; print(p.PLUGIN_PATH.parent) if p.PLUGIN_PATH.is_file() else exit(1)' 2>/dev/null
+}
+# xla_paths prints the PJRT_PLUGIN_LIBRARY_PATH the choice needs (fails if a plugin is missing).
+xla_paths() {
+  local cpu
+  case "$XLA_WANT" in
+    cpu) xla_plugin_dir ;;
+    cuda) cpu="$(xla_plugin_dir)" && [ -f "$XLA_CUDA_DIR/pjrt_c_api_cuda_plugin.so" ] && echo "$XLA_CUDA_DIR:$cpu" ;;
+    *) echo "" ;;
+  esac
 }
 # kernel_pjrt prints the kernel's PJRT_PLUGIN_LIBRARY_PATH (empty if none).
 kernel_pjrt() {
@@ -104,9 +133,9 @@ kernel_pjrt() {
 }
 xla_done() {
   [ -f "$XLA_STATE" ] && [ "$(cat "$XLA_STATE")" = "$XLA_WANT" ] && [ -f "$KDIR/kernel.json" ] || return 1
-  if [ "$XLA_WANT" = cpu ]; then
-    local dir
-    dir="$(xla_plugin_dir)" && [ -n "$dir" ] && [ "$(kernel_pjrt)" = "$dir" ] && [ -f "$XLA_ENV" ]
+  if [ "$XLA_WANT" != off ]; then
+    local paths
+    paths="$(xla_paths)" && [ -n "$paths" ] && [ "$(kernel_pjrt)" = "$paths" ] && [ -f "$XLA_ENV" ]
   else
     [ -z "$(kernel_pjrt)" ] && [ ! -f "$XLA_ENV" ]
   fi
@@ -116,6 +145,16 @@ complete() { [ "${FMKIT_SETUP_FORCE:-0}" != 1 ] && py_done && go_done && xla_don
 if complete; then
   say "up to date: $VENV (gonb kernel, $GOVERSION, Python $PYVERSION)"
   exit 0
+fi
+
+# XLA on a GPU: refuse before downloading gigabytes when there is no GPU.
+if [ "$XLA_WANT" = cuda ] && ! has_nvidia_gpu && [ "${FMKIT_XLA_FORCE:-0}" != 1 ] \
+   && ! [ -f "$XLA_CUDA_DIR/pjrt_c_api_cuda_plugin.so" ]; then
+  echo "setup: no NVIDIA GPU on this machine (no /dev/nvidia* device, no working nvidia-smi):" >&2
+  echo "setup:   not installing XLA's CUDA plugin (~3 GB of wheels); nothing was changed." >&2
+  echo "setup:   On the CPU: scripts/setup.sh (pure Go) or FMKIT_XLA=cpu scripts/setup.sh (XLA)." >&2
+  echo "setup:   To install it anyway (an image for GPU hosts): FMKIT_XLA=cuda FMKIT_XLA_FORCE=1 scripts/setup.sh" >&2
+  exit 3
 fi
 
 # Serialise concurrent runs (e.g. lab.sh and test.sh started together).
@@ -213,37 +252,79 @@ PY
   done
 }
 
-# --- XLA's CPU plugin (opt-in) ------------------------------------------------
+# --- XLA's plugins (opt-in) -----------------------------------------------------
+pip_hashed() {  # pip_hashed REQ [pip args...]: install REQ's pinned, hash-checked wheels
+  local req="$1"; shift
+  "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes \
+    --only-binary=:all: -r "$req" "$@"
+}
+setup_xla_cuda() {
+  # pip installs the wheels into a scratch folder; the plugin is then moved
+  # next to the NVIDIA libraries (go-xla's layout; its RPATH and go-xla's
+  # checks look for them in the plugin's folder) and the folder renamed into
+  # place, so an interrupted install leaves no half plugin behind.
+  local stage="$VENV/lib/go-xla.tmp" t0=$SECONDS
+  rm -rf "$stage"
+  say "installing XLA's CUDA PJRT plugin and the NVIDIA libraries (scripts/requirements-xla-cuda.txt, ~3 GB) into .venv/lib/go-xla"
+  pip_hashed "$XLA_CUDA_REQ" --target "$stage/site" \
+    || { rm -rf "$stage"; die "pip install -r scripts/requirements-xla-cuda.txt failed (is PyPI reachable? disk space?); FMKIT_XLA=cpu scripts/setup.sh for XLA on the CPU"; }
+  local so
+  so="$(find "$stage/site/jax_plugins" -name 'xla_cuda_plugin.so' | head -n 1)"
+  [ -n "$so" ] || { rm -rf "$stage"; die "the jax-cuda12-pjrt wheel holds no xla_cuda_plugin.so"; }
+  mkdir -p "$stage/go-xla"
+  mv "$stage/site/nvidia" "$stage/go-xla/nvidia"
+  mv "$so" "$stage/go-xla/nvidia/pjrt_c_api_cuda_plugin.so"
+  # XLA runs ptxas from <cuda data dir>/bin (go-xla's installer links it the same way).
+  mkdir -p "$stage/go-xla/nvidia/bin"
+  ln -sf ../cuda_nvcc/bin/ptxas "$stage/go-xla/nvidia/bin/ptxas"
+  rm -rf "$VENV/lib/go-xla"
+  mv "$stage/go-xla" "$VENV/lib/go-xla"
+  rm -rf "$stage"
+  say "CUDA plugin: $(du -sh "$VENV/lib/go-xla" | cut -f1) in .venv/lib/go-xla, $((SECONDS - t0)) s"
+}
 setup_xla() {
-  local dir=""
-  if [ "$XLA_WANT" = cpu ]; then
-    say "installing XLA's CPU PJRT plugin (PyPI: ${XLA_WHEEL%% *}, ~200 MB) into .venv"
-    local req
-    req="$(mktemp)"
-    echo "$XLA_WHEEL" >"$req"
-    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --no-deps --require-hashes -r "$req" \
-      || { rm -f "$req"; die "pip install ${XLA_WHEEL%% *} failed (is PyPI reachable?); FMKIT_XLA=off scripts/setup.sh goes back to the pure-Go backend"; }
-    rm -f "$req"
-    dir="$(xla_plugin_dir)" || die "the plugin package installed but pjrt_c_api_cpu_plugin.so is missing from it"
-    echo "export PJRT_PLUGIN_LIBRARY_PATH='$dir'" >"$XLA_ENV.tmp" && mv "$XLA_ENV.tmp" "$XLA_ENV"
-  else
+  local paths=""
+  if [ "$XLA_WANT" != off ]; then
+    say "installing XLA's CPU PJRT plugin (scripts/requirements-xla-cpu.txt, ~200 MB) into .venv"
+    pip_hashed "$XLA_CPU_REQ" \
+      || die "pip install -r scripts/requirements-xla-cpu.txt failed (is PyPI reachable?); FMKIT_XLA=off scripts/setup.sh goes back to the pure-Go backend"
+    xla_plugin_dir >/dev/null || die "the plugin package installed but pjrt_c_api_cpu_plugin.so is missing from it"
+  fi
+  if [ "$XLA_WANT" = cuda ]; then
+    [ -f "$XLA_CUDA_DIR/pjrt_c_api_cuda_plugin.so" ] || setup_xla_cuda
+  elif [ -d "$VENV/lib/go-xla" ]; then
+    say "removing XLA's CUDA plugin from .venv/lib/go-xla"
+    rm -rf "$VENV/lib/go-xla"
+  fi
+  if [ "$XLA_WANT" = off ]; then
     if "$VENV/bin/python" -m pip show --quiet lammps-jax-pjrt-cpu >/dev/null 2>&1; then
       say "removing XLA's CPU PJRT plugin from .venv"
       "$VENV/bin/python" -m pip uninstall --quiet --yes lammps-jax-pjrt-cpu || die "pip uninstall lammps-jax-pjrt-cpu failed"
     fi
     rm -f "$XLA_ENV"
+  else
+    paths="$(xla_paths)" || die "an XLA plugin is missing after the install (see above)"
+    {
+      echo "export PJRT_PLUGIN_LIBRARY_PATH='$paths'"
+      # go-xla v0.1.4 points XLA at a hard-coded CUDA folder unless XLA_FLAGS names one.
+      [ "$XLA_WANT" = cuda ] && echo "export XLA_FLAGS='--xla_gpu_cuda_data_dir=$XLA_CUDA_DIR'"
+    } >"$XLA_ENV.tmp" && mv "$XLA_ENV.tmp" "$XLA_ENV"
   fi
-  # The kernel finds the plugin through PJRT_PLUGIN_LIBRARY_PATH in its env.
-  "$VENV/bin/python" - "$KDIR/kernel.json" "$dir" <<'PY' || die "could not update kernel.json for XLA"
+  # The kernel finds the plugins through PJRT_PLUGIN_LIBRARY_PATH (and, for
+  # CUDA, the libraries through XLA_FLAGS) in its env.
+  local flags=""
+  [ "$XLA_WANT" = cuda ] && flags="--xla_gpu_cuda_data_dir=$XLA_CUDA_DIR"
+  "$VENV/bin/python" - "$KDIR/kernel.json" "$paths" "$flags" <<'PY' || die "could not update kernel.json for XLA"
 import json, os, sys
-path, plugin_dir = sys.argv[1:]
+path, plugin_paths, flags = sys.argv[1:]
 with open(path) as f:
     spec = json.load(f)
 env = spec.setdefault("env", {})
-if plugin_dir:
-    env["PJRT_PLUGIN_LIBRARY_PATH"] = plugin_dir
-else:
-    env.pop("PJRT_PLUGIN_LIBRARY_PATH", None)
+for key, value in (("PJRT_PLUGIN_LIBRARY_PATH", plugin_paths), ("XLA_FLAGS", flags)):
+    if value:
+        env[key] = value
+    else:
+        env.pop(key, None)
 tmp = path + ".tmp"
 with open(tmp, "w") as f:
     json.dump(spec, f, indent=1)
@@ -251,12 +332,13 @@ with open(tmp, "w") as f:
 os.replace(tmp, path)
 PY
   echo "$XLA_WANT" >"$XLA_STATE"
-  if [ "$XLA_WANT" = cpu ]; then
-    say "XLA on the CPU: the gonb kernel now runs fmkit on xla:cpu (plugin in $dir);"
-    say "  in a terminal: . .venv/fmkit-xla.env; back to pure Go: FMKIT_XLA=off scripts/setup.sh (or GOMLX_BACKEND=go)"
-  else
-    say "XLA plugin: off (fmkit runs on the pure-Go backend unless a plugin is installed elsewhere)"
-  fi
+  case "$XLA_WANT" in
+    cpu) say "XLA on the CPU: the gonb kernel now runs fmkit on xla:cpu (plugin in $paths);" ;;
+    cuda) say "XLA on the GPU: the gonb kernel now runs fmkit on xla:cuda (xla:cpu also available; plugins in $paths);"
+          has_nvidia_gpu || say "  note: no NVIDIA GPU here (installed with FMKIT_XLA_FORCE=1): run with GOMLX_BACKEND=xla:cpu or go on this machine" ;;
+    off) say "XLA plugins: off (fmkit runs on the pure-Go backend unless a plugin is installed elsewhere)" ;;
+  esac
+  [ "$XLA_WANT" = off ] || say "  in a terminal: . .venv/fmkit-xla.env; back to pure Go: FMKIT_XLA=off scripts/setup.sh (or GOMLX_BACKEND=go)"
 }
 
 if [ "${FMKIT_SETUP_FORCE:-0}" = 1 ] || ! py_done; then

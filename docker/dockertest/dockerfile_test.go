@@ -523,3 +523,66 @@ func TestStartScriptToken(t *testing.T) {
 		t.Errorf("PORT=80a: want a clear refusal, got err=%v:\n%s", err, out)
 	}
 }
+
+// The CUDA variant (build argument XLA_CUDA=1): off by default; on, the lab
+// stage runs scripts/setup.sh with FMKIT_XLA=cuda and the override for a
+// build machine without a GPU, after copying the pinned, hash-checked
+// requirement files it installs from; and the build-time backend check then
+// wants XLA.
+func TestCUDAVariant(t *testing.T) {
+	d := parse(t)
+	lab := d.stage(t, "lab")
+	if got, ok := stageArgs(lab)["XLA_CUDA"]; !ok || got != "0" {
+		t.Errorf("ARG XLA_CUDA=%q in stage lab, want 0 (the CUDA plugin is optional)", got)
+	}
+	runs := runLines(lab)
+	if !slices.ContainsFunc(runs, func(r string) bool {
+		return strings.Contains(r, "FMKIT_XLA=cuda FMKIT_XLA_FORCE=1 scripts/setup.sh") && strings.Contains(r, "${XLA_CUDA}")
+	}) {
+		t.Error("stage lab does not RUN `FMKIT_XLA=cuda FMKIT_XLA_FORCE=1 scripts/setup.sh` when XLA_CUDA=1")
+	}
+	if !slices.ContainsFunc(runs, func(r string) bool {
+		return strings.Contains(r, `"${XLA_CUDA}" = 1`) && strings.Contains(r, "fmkit-backend -want")
+	}) {
+		t.Error("the build's backend check does not want XLA for XLA_CUDA=1")
+	}
+	copied := map[string]bool{}
+	for _, c := range commands[*instructions.CopyCommand](lab) {
+		for _, src := range c.SourcePaths {
+			copied[src] = true
+		}
+	}
+	for _, f := range []string{"scripts/requirements-xla-cpu.txt", "scripts/requirements-xla-cuda.txt"} {
+		if !copied[f] {
+			t.Errorf("stage lab does not COPY %s before running scripts/setup.sh", f)
+		}
+		checkHashPinned(t, f)
+	}
+	readme := readRepo(t, "docker/README.md")
+	for _, want := range []string{"XLA_CUDA=1", "--gpus all"} {
+		if !strings.Contains(readme, want) {
+			t.Errorf("docker/README.md does not document %q", want)
+		}
+	}
+}
+
+// checkHashPinned checks that every requirement of a pip file is
+// name==version --hash=sha256:<64 hex digits> (pip --require-hashes).
+func checkHashPinned(t *testing.T, rel string) {
+	t.Helper()
+	line := regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*==[0-9][0-9A-Za-z.+-]* --hash=sha256:[0-9a-f]{64}$`)
+	n := 0
+	for _, l := range strings.Split(readRepo(t, rel), "\n") {
+		l = strings.TrimSpace(l)
+		if l == "" || strings.HasPrefix(l, "#") {
+			continue
+		}
+		n++
+		if !line.MatchString(l) {
+			t.Errorf("%s: %q is not name==version --hash=sha256:<64 hex>", rel, l)
+		}
+	}
+	if n == 0 {
+		t.Errorf("%s: no requirements", rel)
+	}
+}
