@@ -56,8 +56,10 @@ def parse_args():
     p.add_argument("--steps", type=int, default=200, help="timed steps per round")
     p.add_argument("--rounds", type=int, default=3)
     p.add_argument("--warmup", type=int, default=10)
+    p.add_argument("--steps-per-call", type=int, default=1,
+                   help="training steps per call (JAX: lax.scan over that many of the pre-drawn batches)")
     a = p.parse_args()
-    require_positive(p, a, ("batch", "width", "depth", "steps", "rounds"))
+    require_positive(p, a, ("batch", "width", "depth", "steps", "rounds", "steps_per_call"))
     if a.warmup < 0:
         p.error(f"--warmup must be >= 0, got {a.warmup}")
     return a
@@ -70,16 +72,19 @@ def require_positive(parser, args, names):
             parser.error(f"--{name.replace('_', '-')} must be positive, got {getattr(args, name)}")
 
 
-def run(name, backend, step, data, args):
-    """Times step(batch) and prints fmbench's JSON row."""
-    for k in range(args.warmup):
+def run(name, backend, step, data, args, per_call=1):
+    """Times step(item), which takes per_call training steps on data item
+    (a batch, or a group of per_call batches), and prints fmbench's JSON row
+    (steps/s)."""
+    calls = max(1, args.steps // per_call)
+    for k in range(max(1, args.warmup // per_call)):
         step(data[k % len(data)])
     rates = []
     for _ in range(args.rounds):
         start = time.perf_counter()
-        for k in range(args.steps):
+        for k in range(calls):
             step(data[k % len(data)])
-        rates.append(args.steps / (time.perf_counter() - start))
+        rates.append(calls * per_call / (time.perf_counter() - start))
     json.dump({"formulation": name, "backend": backend, "process": name, "batch": args.batch,
                "width": args.width, "rate": statistics.median(rates), "unit": "steps/s",
                "round_rates": rates}, sys.stdout)

@@ -20,6 +20,8 @@ func TestParseFlagsRejectsBadInput(t *testing.T) {
 		{[]string{"-rounds", "0"}, "-rounds must be positive"},
 		{[]string{"-points", "0"}, "-points must be positive"},
 		{[]string{"-warmup", "-1"}, "-warmup must be >= 0"},
+		{[]string{"-train-steps-per-call", "-1"}, "-train-steps-per-call must be between 0"},
+		{[]string{"-train-steps-per-call", "1000"}, "-train-steps-per-call must be between 0"},
 		{[]string{"-mode", "sweep", "-batch-sizes", "64,0"}, `"0" is not a positive integer`},
 		{[]string{"-mode", "sweep", "-sweep", "depth"}, `unknown -sweep "depth"`},
 		{[]string{"-plot", "s.png"}, "use it with -mode sweep"},

@@ -11,11 +11,12 @@ import (
 )
 
 // Time two functions round by round and compare them with a paired test:
-// sleeping 4 ms is detected as slower than sleeping 1 ms.
+// sleeping 30 ms is detected as slower than sleeping 1 ms (a gap that a
+// loaded machine's late wake-ups, a few ms, cannot hide).
 func ExampleTimingRounds() {
 	sec, err := train.TimingRounds(6,
 		func() error { time.Sleep(time.Millisecond); return nil },
-		func() error { time.Sleep(4 * time.Millisecond); return nil })
+		func() error { time.Sleep(30 * time.Millisecond); return nil })
 	if err != nil {
 		panic(err)
 	}

@@ -49,6 +49,7 @@ type Trainer struct {
 	backend  backends.Backend
 	ctx      *context.Context
 	exec     *context.Exec
+	multi    *context.Exec // several steps per call (StepsOn, steps.go)
 	src, tgt data.Dist
 	path     path.Path
 	rng      *rand.Rand
@@ -81,6 +82,9 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 		exec, err = newConditionalStep(backend, ctx, cfg, opt)
 	} else {
 		exec, err = context.NewExec(backend, ctx, func(ctx *context.Context, t, xt, ut, lr *Node) *Node {
+			// Checked(false): the variables may exist already, created by
+			// the several-steps call (StepsOn) that Train runs first on XLA.
+			ctx = ctx.Checked(false)
 			optimizers.LearningRateVar(ctx, dtypes.Float32, cfg.LR).SetValueGraph(lr)
 			loss := LossGraph(ctx, cfg, t, xt, ut)
 			opt.UpdateGraph(ctx, t.Graph(), loss)
@@ -240,13 +244,46 @@ func (tr *Trainer) stepOnBatch(b drawn, k int) (float64, error) {
 	}
 }
 
+// stepsOnBatches takes steps k..k+n-1 of the schedule on the next n drawn
+// batches in one call (StepsOn) and returns the last step's loss.
+func (tr *Trainer) stepsOnBatches(batches <-chan drawn, k, n int) (float64, error) {
+	ts := make([][]float64, n)
+	x0s := make([]*mat.Dense, n)
+	x1s := make([]*mat.Dense, n)
+	lrs := make([]float64, n)
+	for i := range n {
+		b := <-batches
+		switch {
+		case b.err != nil:
+			return 0, b.err
+		case b.x0 == nil:
+			return 0, fmt.Errorf("train: step %d: no batch was drawn", k+i+1)
+		}
+		ts[i], x0s[i], x1s[i], lrs[i] = b.t, b.x0, b.x1, tr.Config.LearningRate(k+i)
+	}
+	prepared, err := tr.PrepareBatches(ts, x0s, x1s)
+	if err != nil {
+		return 0, err
+	}
+	losses, err := tr.StepsOn(prepared, lrs)
+	if err != nil {
+		return 0, err
+	}
+	return losses[n-1], nil
+}
+
 // Model returns the trained model (sharing the trainer's weights).
 func (tr *Trainer) Model() *Model {
 	return &Model{Config: tr.Config, History: tr.History, backend: tr.backend, ctx: tr.ctx}
 }
 
-// Close releases the compiled training step.
-func (tr *Trainer) Close() { tr.exec.Finalize() }
+// Close releases the compiled training steps.
+func (tr *Trainer) Close() {
+	tr.exec.Finalize()
+	if tr.multi != nil {
+		tr.multi.Finalize()
+	}
+}
 
 // LossGraph is the CFM loss (1/B) sum_i ||v_theta(t_i, x_t,i) - u_t,i||^2 of
 // a batch, building the network in ctx. On fmkit's pure-Go backend the sum
@@ -302,16 +339,32 @@ func Train(cfg Config) (*Model, error) {
 	stop := make(chan struct{})
 	defer close(stop)
 	batches := tr.prefetch(cfg.Steps, stop)
-	for k := range cfg.Steps {
-		loss, err := tr.stepOnBatch(<-batches, k)
+	// perCall steps per executable call (StepsPerCall: several on XLA, for
+	// runs of at least MultiStepMinSteps), on the same batches in the same
+	// order; the last Steps mod perCall steps, and every step of a
+	// conditional model, go one per call.
+	perCall := StepsPerCall(tr.backend)
+	if cfg.Classes > 0 || cfg.Steps < MultiStepMinSteps {
+		perCall = 1
+	}
+	for k := 0; k < cfg.Steps; {
+		var loss float64
+		n := 1
+		if perCall > 1 && cfg.Steps-k >= perCall {
+			n = perCall
+			loss, err = tr.stepsOnBatches(batches, k, n)
+		} else {
+			loss, err = tr.stepOnBatch(<-batches, k)
+		}
 		if err != nil {
 			if prog != nil {
-				prog.Done(fmt.Sprintf("stopped at step %d: %v", k+1, err))
+				prog.Done(fmt.Sprintf("stopped at step %d: %v", len(tr.History)+1, err))
 			}
 			return nil, err
 		}
+		k += n
 		if prog != nil {
-			prog.Update(k+1, fmt.Sprintf("loss %.4f", loss))
+			prog.Update(k, fmt.Sprintf("loss %.4f", loss))
 		}
 	}
 	m := tr.Model()
