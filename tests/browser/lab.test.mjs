@@ -13,16 +13,27 @@
 //   notebooks/index.ipynb          its heading "第6章 流匹配" drawn with real
 //                                  Chinese glyphs (no missing-glyph boxes),
 //                                  kernel "Go (gonb)", no cell with an error,
-//                                  at least one PNG figure rendered and visible
+//                                  at least one PNG figure rendered and visible,
+//                                  a live slider (a cell with nb.Slider) that,
+//                                  moved with the keyboard while its cell runs,
+//                                  replaces its figure (image bytes before and
+//                                  after differ), and an animation (image/gif)
 //   exercises/exercise-6.2.ipynb   its Chinese text (if any) drawn with real
 //                                  glyphs, kernel "Go (gonb)", no cell with an
 //                                  error, every self-check cell shows its checklist
+//
+// In every notebook run (--notebook too), each nb.Slider is moved and must
+// redraw, and each image/gif output must decode in the page with more than
+// one frame, at most 1.5 MB (fmkit/plot's MaxAnimationBytes) and change on
+// screen (lib/media.mjs).
 //
 // The Chinese check (lib/glyphs.mjs) runs when the notebook opens, before its
 // cells run: without a CJK font (Debian: fonts-noto-cjk) it fails at once.
 // Screenshots go to tests/browser/artifacts/ (git-ignored), with the server
 // log: KEY.png (the window after the run), KEY-full.png (the whole notebook),
-// KEY-chinese.png (the checked Chinese text); FAILED-KEY.png only when KEY
+// KEY-chinese.png (the checked Chinese text), KEY-slider-before.png and
+// KEY-slider-after.png (the first slider's outputs before and after it was
+// moved); FAILED-KEY.png only when KEY
 // failed. Each run first empties the folder of the previous run's files. JupyterLab, its kernels and Chromium are stopped whatever happens
 // (an error, Ctrl-C, SIGTERM; after a SIGKILL, the detached lib/reaper.mjs),
 // and the test then checks that none of the processes it started is left:
@@ -50,6 +61,7 @@ import { fileURLToPath } from 'node:url';
 
 import { Lab, LabError, checkPortFree, freePort } from './lib/jupyter.mjs';
 import { HAN, checkGlyphs } from './lib/glyphs.mjs';
+import { animations, moveSlider, sliderCells } from './lib/media.mjs';
 import { Notebook, UIError, clip } from './lib/notebook.mjs';
 import { TAG_VAR, describe, reap, tagged, waitGone } from './lib/procs.mjs';
 
@@ -63,6 +75,9 @@ const CHROMIUM_ARGS = [
   '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking',
   '--disable-component-update', '--disable-sync',
 ];
+
+// The bound on one animation (fmkit/plot: MaxAnimationBytes).
+const MAX_ANIMATION_BYTES = 1500000;
 
 const T0 = Date.now();
 const elapsed = () => ((Date.now() - T0) / 1000).toFixed(1).padStart(6);
@@ -129,7 +144,8 @@ function plan(o) {
     return o.notebooks.map((p) => {
       const abs = path.resolve(REPO, p);
       if (!fs.existsSync(abs)) usage(`--notebook ${p}: no such file`);
-      return { key: path.basename(p, '.ipynb'), src: abs, rel: `notebooks/${path.basename(p)}`, images: false, selfChecks: false, chinese: HAN };
+      return { key: path.basename(p, '.ipynb'), src: abs, rel: `notebooks/${path.basename(p)}`, images: false, selfChecks: false, chinese: HAN,
+        slider: false, animation: false };
     });
   }
   const all = [
@@ -137,11 +153,14 @@ function plan(o) {
     // W2 table above the figures, the picture in the README).
     // chinese: the text whose glyphs are checked (a string: it must be
     // there; HAN: the first rendered text with Chinese in it, if any).
+    // slider: a cell with nb.Slider must show a live slider, which is
+    // moved; animation: an image/gif output with several frames is required.
     { key: 'index', src: path.join(REPO, 'notebooks/index.ipynb'), rel: 'notebooks/index.ipynb', images: true, selfChecks: false,
-      chinese: '第6章 流匹配',
+      chinese: '第6章 流匹配', slider: true, animation: true,
       shot: (panel) => panel.locator('.jp-OutputArea-output[data-mime-type="text/markdown"]').last() },
     // optional: skipped, with a message, while the file does not exist.
     { key: 'exercise', src: path.join(REPO, 'exercises/exercise-6.2.ipynb'), rel: 'exercises/exercise-6.2.ipynb', images: false, selfChecks: true, optional: true,
+      slider: false, animation: false,
       chinese: HAN,
       shot: (panel) => panel.locator('.jp-OutputArea-output[data-mime-type="text/html"]:has(li)').first() },
   ];
@@ -237,7 +256,26 @@ async function runNotebook(page, lab, item, o, results) {
     }
     r.kernel = await nb.selectKernel(KERNEL, 180000);
     say(`${item.rel}: kernel "${r.kernel}" idle (${nb.kernel.name}, id ${nb.kernel.id.slice(0, 8)}); Run > Run All Cells`);
-    const run = await nb.runAll(notebookBudget(copy));
+    // Sliders listen only while their cell runs: each is moved during the run.
+    const sliders = sliderCells(sources);
+    if (item.slider && !sliders.length) throw new Failure(`${item.rel}: no cell with a slider (nb.Slider{...}) found`);
+    const budget = notebookBudget(copy);
+    let runEnded = false;
+    const runP = nb.runAll(budget).finally(() => { runEnded = true; });
+    const sliderP = (async () => {
+      const moved = [];
+      for (const index of sliders) {
+        const shots = { before: path.join(o.artifacts, `${item.key}-slider-before.png`), after: path.join(o.artifacts, `${item.key}-slider-after.png`) };
+        const m = await moveSlider(nb, index, { timeoutMs: budget, shots: moved.length ? null : shots, stopped: () => runEnded });
+        say(`${item.rel}: cell ${index}: slider moved ${m.from} -> ${m.to} (${m.range}); figure ${m.before.md5} (${m.before.bytes} B) -> ` +
+          `${m.after.md5} (${m.after.bytes} B); "${clip(m.statusAfter, 1, 90)}"`);
+        moved.push({ cell: index, ...m });
+      }
+      return moved;
+    })();
+    const [runR, sliderR] = await Promise.allSettled([runP, sliderP]);
+    if (runR.status === 'rejected') throw runR.reason;
+    const run = runR.value;
     r.runSeconds = run.seconds;
     const kernelNow = await nb.kernelName();
     if (kernelNow !== KERNEL) throw new Failure(`${item.rel}: after the run the toolbar shows kernel "${kernelNow}", want "${KERNEL}"`);
@@ -246,7 +284,11 @@ async function runNotebook(page, lab, item, o, results) {
       const lines = errs.map((e) => `cell ${e.cell} (${e.head || 'empty'}): ${e.why}${e.text ? '\n' + e.text.replace(/^/gm, '    | ') : ''}`);
       throw new Failure(`${item.rel}: ${errs.length} cell${errs.length > 1 ? 's' : ''} with an error or not run`, lines.join('\n'));
     }
+    if (sliderR.status === 'rejected') throw sliderR.reason;
+    r.sliders = sliderR.value;
     r.cells = run.state.cells.filter((c) => c.code).length;
+    r.animations = await animations(nb, MAX_ANIMATION_BYTES);
+    if (item.animation && !r.animations.length) throw new Failure(`${item.rel}: no animation (image/gif output) found`);
     const img = await nb.visibleImages();
     r.images = img.visible;
     if (item.images && img.visible < 1) {
@@ -267,6 +309,9 @@ async function runNotebook(page, lab, item, o, results) {
     say(`${item.rel}: PASS in ${r.seconds.toFixed(1)}s (cells ran ${r.runSeconds.toFixed(1)}s; ${r.cells} code cells, ` +
       `${r.images} figure${r.images === 1 ? '' : 's'} visible; kernel "${r.kernel}")`);
     for (const s of r.selfChecks || []) say(`${item.rel}: self-check ${s}`);
+    for (const a of r.animations) {
+      say(`${item.rel}: animation ${a.md5}: ${a.frames} frames, ${a.width} x ${a.height}, ${a.bytes} bytes, changes on screen`);
+    }
   } else {
     say(`${item.rel}: FAIL after ${r.seconds.toFixed(1)}s`);
   }
