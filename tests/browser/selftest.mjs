@@ -16,6 +16,9 @@
 //   sigkill      SIGKILL at the same point: its reaper cleans up
 //   cell         testdata/cell-error.ipynb: a cell that panics and one that
 //                does not compile are named (and the two good cells are not)
+//   slider       testdata/slider-still.ipynb: an fmkit slider whose figure is
+//                the same for every value; moved, its figure is not replaced
+//   animation    testdata/animation-still.ipynb: an image/gif of one frame
 //   font         Chromium without a CJK font (fontconfig told to reject every
 //                font with Chinese): index.ipynb's heading "第6章 流匹配" is
 //                drawn as missing-glyph boxes, and the test says so
@@ -151,6 +154,21 @@ const cases = [
       /cell 3 \(var n int = "not a number"\): compile error\n(.*\n)*.*Cell\[3\]: Line 2\n.*cannot use "not a number"/,
     ],
     unwanted: [/cell [014] \(/],
+  },
+  {
+    name: 'slider',
+    what: 'a slider whose figure does not change',
+    args: ['--notebook', 'tests/browser/testdata/slider-still.ipynb'],
+    want: [
+      /slider-still\.ipynb: cell 2: the slider moved from position 1 to 2, but the figure was not replaced before the slider stopped listening/,
+    ],
+    files: ['slider-still-slider-before.png', 'FAILED-slider-still.png'],
+  },
+  {
+    name: 'animation',
+    what: 'an animation of one frame',
+    args: ['--notebook', 'tests/browser/testdata/animation-still.ipynb'],
+    want: [/animation-still\.ipynb: animation 1 has 1 frame, want more than one/],
   },
 ];
 
