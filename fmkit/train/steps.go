@@ -20,7 +20,7 @@ import (
 // by default (StepsPerCall). Measured with `go run ./cmd/fmbench -backends
 // xla:cpu -train-steps-per-call K` (docs/performance.md): a call costs a
 // fixed ~0.3-0.4 ms on top of its steps (moving the batch, starting the
-// executable, reading the loss back), so that 16 steps per call ran ~1.6x
+// executable, reading the loss back), so that 16 steps per call ran 1.4-1.6x
 // faster than one; 32 gained nothing more.
 const XLAStepsPerCall = 16
 
