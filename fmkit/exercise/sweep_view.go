@@ -21,7 +21,7 @@ import (
 // Sizes of a SweepView's figure.
 const (
 	ViewPairs = 40  // conditional paths drawn
-	ViewLines = 200 // learned trajectories drawn (of the sweep's N)
+	ViewLines = 200 // learned trajectories drawn (the first of the sweep's N particles)
 	viewSteps = 40  // steps of t along a conditional path
 )
 
@@ -34,21 +34,29 @@ const (
 //	nb.Check(s.Show(view.PNG))
 //
 // It uses the models that PathSweep.Run trained and never trains one
-// itself (a slider's redraw must take about a second): View fails, saying
-// to run the sweep first, when a model is not in the checkpoint cache
-// (train.CachePath). The models are loaded when a value is first drawn.
+// itself: View fails, saying to run the sweep first, when a model is not
+// in the checkpoint cache (train.CachePath). View loads every model and
+// integrates what the figures show once (about a second for five models
+// of the exercise's size), so that the figures of all values share their
+// axes, and a redraw only renders (a few tenths of a second).
 type SweepView struct {
 	sweep  PathSweep
-	paths  map[float64]path.Path
-	cfgs   map[float64]train.Config
-	models map[float64]*train.Model
-	x0, x1 *mat.Dense // the pairs of the conditional paths
-	ref    *mat.Dense // target sample drawn as the density
-	box    plot.Bounds
+	values map[float64]viewValue
+	ref    *mat.Dense  // target sample drawn as the density
+	paths  plot.Bounds // axes of the paths and the learned flow, for every value
+	points plot.Bounds // axes of the samples, for every value
 }
 
-// View returns the view of the sweep's models: the models of its Values
-// with the training seed Train.Seed (not the seed check's).
+// viewValue is what the figure of one value shows.
+type viewValue struct {
+	cond []*mat.Dense // x_t of the pairs on the value's path, t = k/viewSteps
+	flow []*mat.Dense // Euler trajectories of the first ViewLines particles
+	few  *mat.Dense   // the N points after NFE[0] Euler steps
+}
+
+// View loads the sweep's models (those of its Values with the training
+// seed Train.Seed, not the seed check's) and integrates what SweepView's
+// figures show.
 func (s PathSweep) View() (*SweepView, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
@@ -61,10 +69,12 @@ func (s PathSweep) View() (*SweepView, error) {
 	if err != nil {
 		return nil, fmt.Errorf("exercise: path sweep view: %w", err)
 	}
-	v := &SweepView{sweep: s, paths: map[float64]path.Path{}, cfgs: map[float64]train.Config{}, models: map[float64]*train.Model{},
-		x0: source.Sample(ViewPairs, data.NewRand(s.Seed+11)), x1: target.Sample(ViewPairs, data.NewRand(s.Seed+12)),
-		ref: target.Sample(20000, data.NewRand(s.Seed+13))}
-	var all []*mat.Dense
+	v := &SweepView{sweep: s, values: map[float64]viewValue{}, ref: target.Sample(20000, data.NewRand(s.Seed+13))}
+	pairs0, pairs1 := source.Sample(ViewPairs, data.NewRand(s.Seed+11)), target.Sample(ViewPairs, data.NewRand(s.Seed+12))
+	// The particles of the sweep's energy measurement (Model.Sample with Seed draws them so).
+	x0 := source.Sample(s.N, data.NewRand(s.Seed))
+	first := mat.DenseCopyOf(x0.Slice(0, min(ViewLines, s.N), 0, source.Dim()))
+	var paths []*mat.Dense
 	for _, value := range s.Values {
 		p, err := s.Path(value)
 		if err != nil {
@@ -84,28 +94,46 @@ func (s PathSweep) View() (*SweepView, error) {
 			}
 			return nil, fmt.Errorf("exercise: the model of %s = %g: %w", s.Param, value, err)
 		}
-		traj, err := v.conditional(p)
+		m, err := train.Load(file)
 		if err != nil {
+			return nil, fmt.Errorf("exercise: the model of %s = %g: %w", s.Param, value, err)
+		}
+		var vv viewValue
+		if vv.cond, err = conditionalPaths(p, pairs0, pairs1); err != nil {
 			return nil, fmt.Errorf("exercise: the path of %s = %g: %w", s.Param, value, err)
 		}
-		v.paths[value], v.cfgs[value] = p, cfg
-		all = append(all, traj...)
+		flow, err := ode.Solve(m, first, ode.Options{Method: "euler", Steps: s.EnergySteps, Trajectory: true})
+		if err != nil {
+			return nil, fmt.Errorf("exercise: the learned flow of %s = %g: %w", s.Param, value, err)
+		}
+		few, err := ode.Solve(m, x0, ode.Options{Method: "euler", Steps: s.NFE[0]})
+		if err != nil {
+			return nil, fmt.Errorf("exercise: sampling the model of %s = %g: %w", s.Param, value, err)
+		}
+		vv.flow, vv.few = flow.Traj, few.X
+		v.values[value] = vv
+		paths = append(append(paths, vv.cond...), vv.flow...)
 	}
-	// The same axes for every value (the conditional paths of all values), so that moving the slider moves the paths, not the axes.
-	v.box = plot.BoundsOf(all...)
+	// The same axes for every value, so that moving the slider moves the paths and the points, not the axes.
+	// The samples' frame is the target's with a margin of half its larger side (points outside are counted, not drawn).
+	v.paths, v.points = plot.BoundsOf(paths...), plot.BoundsOf(v.ref)
+	b := &v.points
+	m := max(b.XMax-b.XMin, b.YMax-b.YMin) / 2
+	b.XMin, b.XMax, b.YMin, b.YMax = b.XMin-m, b.XMax+m, b.YMin-m, b.YMax+m
 	return v, nil
 }
 
-// conditional returns x_t of the view's pairs on the path p at t = k/viewSteps.
-func (v *SweepView) conditional(p path.Path) ([]*mat.Dense, error) {
-	n, d := v.x0.Dims()
+// conditionalPaths returns x_t of the pairs (rows of x0, x1) on the path p
+// at t = k/viewSteps.
+func conditionalPaths(p path.Path, x0, x1 *mat.Dense) ([]*mat.Dense, error) {
+	n, d := x0.Dims()
 	xt, ut := make([]float64, d), make([]float64, d)
 	traj := make([]*mat.Dense, viewSteps+1)
 	for k := range traj {
 		t := float64(k) / viewSteps
 		traj[k] = mat.NewDense(n, d, nil)
 		for i := range n {
-			p.Point(t, v.x0.RawRowView(i), v.x1.RawRowView(i), xt, ut)
+			p.Point(t, x0.RawRowView(i), x1.RawRowView(i), xt, ut)
 			for _, x := range xt {
 				if math.IsNaN(x) || math.IsInf(x, 0) {
 					return nil, fmt.Errorf("x_t = %v at t = %v for pair %d; want finite values", xt, t, i)
@@ -117,70 +145,59 @@ func (v *SweepView) conditional(p path.Path) ([]*mat.Dense, error) {
 	return traj, nil
 }
 
-// model loads the model of a value from the checkpoint cache (once).
-func (v *SweepView) model(value float64) (*train.Model, error) {
-	if m, ok := v.models[value]; ok {
-		return m, nil
-	}
-	m, err := train.Load(train.CachePath(v.cfgs[value]))
-	if err != nil {
-		return nil, fmt.Errorf("exercise: the model of %s = %g: %w", v.sweep.Param, value, err)
-	}
-	v.models[value] = m
-	return m, nil
-}
-
 // Figure draws, for one of the sweep's values, three panels: the
-// conditional paths x_t of ViewPairs pairs (x0 ~ p0, x1 ~ p1) on the
-// value's path; the learned flow of the value's model, the trajectories
-// with EnergySteps Euler steps of the first ViewLines of the N points x0
-// of the sweep's energy measurement (Seed); and the N points it generates with
-// NFE[0] Euler steps from the same x0, over the target's density. The
-// first two panels have the same axes for every value.
+// conditional paths x_t of ViewPairs pairs (x0 ~ p0, x1 ~ p1, the same
+// pairs for every value) on the value's path; the learned flow of the
+// value's model, the trajectories with EnergySteps Euler steps of the
+// first ViewLines of the N particles of the sweep's energy measurement
+// (Seed); and the N points the model generates from those particles with
+// NFE[0] Euler steps, over the target's density, in the target's frame
+// widened by half its larger side on each side (the legend counts the
+// points outside it). Every value's figure has the same axes.
 func (v *SweepView) Figure(value float64) (*plot.Figure, error) {
 	s := v.sweep
-	if !slices.Contains(s.Values, value) {
+	vv, ok := v.values[value]
+	if !ok || !slices.Contains(s.Values, value) {
 		return nil, fmt.Errorf("exercise: %s = %g is not one of the sweep's values %v", s.Param, value, s.Values)
 	}
-	m, err := v.model(value)
-	if err != nil {
-		return nil, err
-	}
-	cond, err := v.conditional(v.paths[value])
-	if err != nil {
-		return nil, err
-	}
 	name := fmt.Sprintf("%s = %g", s.Param, value)
-	pc, err := plot.Trajectories(fmt.Sprintf("%s: conditional paths x_t", name), cond, 0)
+	pc, err := plot.Trajectories(fmt.Sprintf("%s: conditional paths x_t", name), vv.cond, 0)
 	if err != nil {
 		return nil, err
 	}
-	flow, err := m.Sample(s.N, s.Seed, ode.Options{Method: "euler", Steps: s.EnergySteps, Trajectory: true})
-	if err != nil {
-		return nil, fmt.Errorf("exercise: sampling the model of %s: %w", name, err)
-	}
-	lines := make([]*mat.Dense, len(flow.Traj)) // the first ViewLines particles, so that the dots do not hide the paths
-	for k, x := range flow.Traj {
-		n, d := x.Dims()
-		lines[k] = mat.DenseCopyOf(x.Slice(0, min(ViewLines, n), 0, d))
-	}
-	pf, err := plot.Trajectories(fmt.Sprintf("%s: learned flow, %s", name, eulerSteps(s.EnergySteps)), lines, 0)
+	pf, err := plot.Trajectories(fmt.Sprintf("%s: learned flow, %s", name, eulerSteps(s.EnergySteps)), vv.flow, 0)
 	if err != nil {
 		return nil, err
 	}
-	for _, p := range []*gplot.Plot{pc, pf} {
-		widen(p, v.box)
-	}
-	few, err := m.Sample(s.N, s.Seed, ode.Options{Method: "euler", Steps: s.NFE[0]})
-	if err != nil {
-		return nil, fmt.Errorf("exercise: sampling the model of %s: %w", name, err)
+	inside, out := within(vv.few, v.points)
+	label := fmt.Sprintf("generated (%d)", s.N)
+	if out > 0 {
+		label = fmt.Sprintf("generated (%d; %d outside the frame)", s.N, out)
 	}
 	ps, err := plot.ScatterOnDensity(fmt.Sprintf("%s: samples, %s", name, eulerSteps(s.NFE[0])), s.Train.Target, v.ref,
-		plot.Points{Name: fmt.Sprintf("generated (%d)", s.N), X: few.X})
+		plot.Points{Name: label, X: inside})
 	if err != nil {
 		return nil, err
 	}
+	setAxes(pc, v.paths)
+	setAxes(pf, v.paths)
+	setAxes(ps, v.points)
 	return plot.Row(pc, pf, ps), nil
+}
+
+// within returns the rows of x inside b, and the number of the others.
+func within(x *mat.Dense, b plot.Bounds) (*mat.Dense, int) {
+	n, d := x.Dims()
+	var keep []float64
+	for i := range n {
+		if r := x.RawRowView(i); b.Contains(r[0], r[1]) {
+			keep = append(keep, r...)
+		}
+	}
+	if len(keep) == 0 {
+		return mat.NewDense(1, d, []float64{b.XMin, b.YMin}), n // a point in the corner: ScatterOnDensity needs one
+	}
+	return mat.NewDense(len(keep)/d, d, keep), n - len(keep)/d
 }
 
 func eulerSteps(n int) string {
@@ -190,10 +207,9 @@ func eulerSteps(n int) string {
 	return fmt.Sprintf("%d Euler steps", n)
 }
 
-// widen extends the axes of p to hold b.
-func widen(p *gplot.Plot, b plot.Bounds) {
-	p.X.Min, p.X.Max = math.Min(p.X.Min, b.XMin), math.Max(p.X.Max, b.XMax)
-	p.Y.Min, p.Y.Max = math.Min(p.Y.Min, b.YMin), math.Max(p.Y.Max, b.YMax)
+// setAxes sets the axes of p to b (which holds everything p draws).
+func setAxes(p *gplot.Plot, b plot.Bounds) {
+	p.X.Min, p.X.Max, p.Y.Min, p.Y.Max = b.XMin, b.XMax, b.YMin, b.YMax
 }
 
 // PNG is Figure as the bytes of a PNG image: the draw function of a slider
