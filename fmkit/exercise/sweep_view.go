@@ -172,7 +172,7 @@ func (v *SweepView) Figure(value float64) (*plot.Figure, error) {
 	inside, out := within(vv.few, v.points)
 	label := fmt.Sprintf("generated (%d)", s.N)
 	if out > 0 {
-		label = fmt.Sprintf("generated (%d; %d outside the frame)", s.N, out)
+		label = fmt.Sprintf("generated (%d; %d outside)", s.N, out)
 	}
 	ps, err := plot.ScatterOnDensity(fmt.Sprintf("%s: samples, %s", name, eulerSteps(s.NFE[0])), s.Train.Target, v.ref,
 		plot.Points{Name: label, X: inside})
