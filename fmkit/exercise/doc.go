@@ -31,6 +31,10 @@
 // and the gap between the moons, see Gap) and ComparePaths (linear against
 // curved) measure what questions 3 and 4 ask about, every W2 as mean ± sd
 // and every difference with its verdict (fmkit/metric's statistics).
+// AnimateCurvedPath animates the probability path p_t of the student's
+// curved path; PathSweep trains and measures one model per value of a
+// path family's parameter, and its View draws them one value at a time,
+// for a slider (nb.Slider) over that parameter.
 //
 // Each check returns and shows a Report: a list of items, each Passed,
 // Failed (with a hint that says what to look at), NotYet (the part still has

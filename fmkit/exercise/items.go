@@ -69,6 +69,7 @@ var itemNames = map[string]Text{
 	"4b/curved-model": {"4b 弯曲路径的模型", "4b model of the curved path"},
 	"4b/paths":        {"4b 两条路径", "4b the two paths"},
 	"4b/sampler":      {"4b 你的欧拉采样器", "4b your Euler sampler"},
+	"4b/animated":     {"4b 动画中的弯曲路径", "4b the animated curved path"},
 }
 
 // The items of CheckTraining, for the linear path (part 2c) and for the

@@ -1,8 +1,10 @@
 package exercise_test
 
 import (
+	"bytes"
 	"fmt"
 	"os"
+	"strings"
 
 	"github.com/flowmatching/gofm/fmkit/exercise"
 	"github.com/flowmatching/gofm/fmkit/path"
@@ -46,4 +48,47 @@ func ExamplePathSweep() {
 	// a=-1: 2 W2 estimates, excess energy >= 0: true
 	// a=0: 2 W2 estimates, excess energy >= 0: true
 	// a=1: 2 W2 estimates, excess energy >= 0: true
+}
+
+// A view of a sweep draws the model of one value at a time, for a slider
+// over the swept parameter: in a notebook,
+//
+//	s := nb.Slider{Label: "a", Values: sweep.Values, Value: 1}
+//	nb.Check(s.Show(view.PNG))
+//
+// It uses the models the sweep trained and never trains one itself.
+func ExamplePathSweep_View() {
+	dir, _ := os.MkdirTemp("", "sweep")
+	defer os.RemoveAll(dir)
+	os.Setenv("FMKIT_CACHE", dir)
+	defer os.Unsetenv("FMKIT_CACHE")
+
+	cfg := fmtrain.DefaultConfig()
+	cfg.Field.Width, cfg.Field.Depth = 32, 2
+	cfg.Steps, cfg.Batch, cfg.Quiet = 100, 128, true
+	sweep := exercise.PathSweep{
+		Param: "a", Values: []float64{0, 1}, Baseline: 0, Train: cfg,
+		Path: func(a float64) (path.Path, error) { return path.Curved{A: a}, nil },
+		NFE:  []int{2}, EnergySteps: 20, N: 200, Draws: 5, Seed: 1,
+	}
+	if _, err := sweep.View(); err != nil {
+		fmt.Println(strings.SplitN(err.Error(), " (", 2)[0])
+	}
+	if _, err := sweep.Run(); err != nil {
+		fmt.Println(err)
+		return
+	}
+	view, err := sweep.View()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for _, a := range sweep.Values {
+		png, err := view.PNG(a)
+		fmt.Printf("a = %g: a PNG figure: %v (err %v)\n", a, bytes.HasPrefix(png, []byte("\x89PNG")), err)
+	}
+	// Output:
+	// exercise: the model of a = 0 is not trained
+	// a = 0: a PNG figure: true (err <nil>)
+	// a = 1: a PNG figure: true (err <nil>)
 }

@@ -1,9 +1,11 @@
 package exercise_test
 
 import (
+	"bytes"
 	"math"
 	"strings"
 	"testing"
+	"time"
 
 	"gonum.org/v1/gonum/mat"
 
@@ -111,5 +113,39 @@ func TestPathSweepBadInput(t *testing.T) {
 		if _, err := s.Run(); err == nil || !strings.Contains(err.Error(), c.want) {
 			t.Errorf("want %q, got %v", c.want, err)
 		}
+	}
+}
+
+func TestSweepView(t *testing.T) {
+	t.Setenv("FMKIT_CACHE", t.TempDir())
+	s := tinySweep(0, 2)
+	if _, err := s.View(); err == nil || !strings.Contains(err.Error(), "the model of a = 0 is not trained") || !strings.Contains(err.Error(), "never trains") {
+		t.Fatalf("a view before the sweep ran: %v", err)
+	}
+	if _, err := s.Run(); err != nil {
+		t.Fatal(err)
+	}
+	v, err := s.View()
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now()
+	a0, err := v.PNG(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("first figure (loads the model) in %v", time.Since(start))
+	a2, err := v.PNG(2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bytes.Equal(a0, a2) || !bytes.HasPrefix(a0, []byte("\x89PNG")) {
+		t.Error("the figures of a = 0 and a = 2 are the same, or not PNG")
+	}
+	if again, err := v.PNG(0); err != nil || !bytes.Equal(again, a0) {
+		t.Errorf("drawing a = 0 again gave another figure (err %v)", err)
+	}
+	if _, err := v.PNG(1); err == nil || !strings.Contains(err.Error(), "a = 1 is not one of the sweep's values") {
+		t.Errorf("a value not swept: %v", err)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"math"
 
 	"gonum.org/v1/gonum/mat"
+	"gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -66,6 +67,11 @@ type Flow struct {
 	// snapshots are taken evenly over the list, the first and the last
 	// always; at most MaxFrames, and at most the number of snapshots.
 	Frames int
+	// Decorate, when set, draws what does not move on the panel of every
+	// frame, over the density and the reference points and under the
+	// dots: an outline, a region, the support of the data (for instance
+	// AddRects(p, "", nil, squares...)). An error stops Animate.
+	Decorate func(p *plot.Plot) error
 }
 
 var (
@@ -195,6 +201,11 @@ func (f Flow) Animate(opt AnimOptions) (*Animation, error) {
 		if f.Ref != nil {
 			if err := AddPoints(p, f.RefName, f.Ref, flowRefColour, 1.6); err != nil {
 				return nil, err
+			}
+		}
+		if f.Decorate != nil {
+			if err := f.Decorate(p); err != nil {
+				return nil, fmt.Errorf("decorating the frame at t = %v: %w", t, err)
 			}
 		}
 		if dots > 0 {

@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"gonum.org/v1/gonum/mat"
+	gplot "gonum.org/v1/plot"
 	"gonum.org/v1/plot/vg"
 )
 
@@ -299,6 +300,21 @@ func TestFlowFrames(t *testing.T) {
 		t.Errorf("LogDensity = log(Density) gave another animation (err %v)", err)
 	}
 	f.LogDensity = nil
+	// Decorate draws on every frame; its error stops the animation.
+	calls := 0
+	f.Decorate = func(p *gplot.Plot) error {
+		calls++
+		return AddRects(p, "", nil, Bounds{XMin: -1, XMax: 1, YMin: -1, YMax: 1})
+	}
+	c, err := f.Animate(AnimOptions{})
+	if err != nil || calls != 5 || bytes.Equal(a.GIF, c.GIF) {
+		t.Errorf("Decorate: called %d times for 5 frames, same GIF as without it: %v (err %v)", calls, err == nil && bytes.Equal(a.GIF, c.GIF), err)
+	}
+	f.Decorate = func(*gplot.Plot) error { return errors.New("no outline") }
+	if _, err := f.Animate(AnimOptions{}); err == nil || !strings.Contains(err.Error(), "decorating the frame at t = 0: no outline") {
+		t.Errorf("a failing Decorate: %v", err)
+	}
+	f.Decorate = nil
 	// Default number of frames: all 21 snapshots (fewer than 40).
 	f.Frames, f.Density = 0, nil
 	if a, err := f.Animate(AnimOptions{}); err != nil || a.Frames != 21 {
