@@ -42,7 +42,7 @@ func ExampleFlow_HeldOutNLL() {
 	contract := func(ctx *context.Context, t, x *Node) *Node { return Neg(x) }
 	fl := likelihood.NewFlow(backend, nil, contract).WithDType(dtypes.Float64)
 	x := data.Gaussian{D: 2}.Sample(1000, data.NewRand(1))
-	x.Scale(math.Exp(-1), x) // held-out points of p1
+	x.Scale(math.Exp(-1), x)             // held-out points of p1
 	truth := func(p []float64) float64 { // log N(p; 0, e^-2 I)
 		return -math.Log(2*math.Pi) + 2 - math.Exp(2)*(p[0]*p[0]+p[1]*p[1])/2
 	}
