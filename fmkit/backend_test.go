@@ -82,3 +82,22 @@ func TestGoOptions(t *testing.T) {
 		t.Errorf("NewBackend(%q) printed %q", DefaultGoConfig, out)
 	}
 }
+
+// With $GOMLX_BACKEND set (scripts/test_xla.sh sets xla:cpu), the backend
+// every test in this run uses must be that one: a missing plugin fails here
+// by name instead of leaving the reader to guess which backend was tested.
+func TestBackendFromEnvIsCreated(t *testing.T) {
+	cfg := os.Getenv(BackendEnv)
+	if cfg == "" {
+		t.Skip("$GOMLX_BACKEND not set: the automatic choice is tested above")
+	}
+	b, err := Backend()
+	if err != nil {
+		t.Fatalf("GOMLX_BACKEND=%s: %v", cfg, err)
+	}
+	name, _, _ := strings.Cut(cfg, ":")
+	if !strings.HasPrefix(b.Name(), name) {
+		t.Errorf("GOMLX_BACKEND=%s gave backend %q (%s)", cfg, b.Name(), b.Description())
+	}
+	t.Logf("%v: %s", BackendChoice(), b.Description())
+}

@@ -3,14 +3,17 @@
 #
 #   1. scripts/setup.sh                    (venv, gonb kernel; fast when done)
 #   2. go vet ./...
-#   3. go test ./...                       (timeout $GO_TEST_TIMEOUT, default 10m)
-#   4. scripts/test_nbrun.sh               (the notebook runner catches failures)
-#   5. nbrun.py notebooks/ exercises/ solutions/   (folders without notebooks skipped)
-#   6. go vet + go test in docker/dockertest (a module of its own, which ./... does
+#   3. go test ./...                       (timeout $GO_TEST_TIMEOUT, default 10m;
+#                                           the backend the set-up chose, pure Go by default)
+#   4. scripts/test_xla.sh                 (go test ./fmkit/... on XLA's CPU backend;
+#                                           installs the pinned plugin wheel for it if needed)
+#   5. scripts/test_nbrun.sh               (the notebook runner catches failures)
+#   6. nbrun.py notebooks/ exercises/ solutions/   (folders without notebooks skipped)
+#   7. go vet + go test in docker/dockertest (a module of its own, which ./... does
 #      not enter: BuildKit's Dockerfile parser on docker/Dockerfile)
-#   7. tests/browser/run.sh                (index and exercise notebooks run through
+#   8. tests/browser/run.sh                (index and exercise notebooks run through
 #                                           JupyterLab's UI in headless Chromium)
-#   8. tests/browser/run.sh --selftest     (the browser test's own failure cases)
+#   9. tests/browser/run.sh --selftest     (the browser test's own failure cases)
 #
 # All steps run even when one fails; the summary lists each with its time and
 # the script exits non-zero if any failed. Extra arguments go to nbrun.py
@@ -56,6 +59,7 @@ fi
 
 step "go vet" go vet ./...
 step "go test" go test -timeout "$GO_TEST_TIMEOUT" ./...
+step "go test on xla:cpu" scripts/test_xla.sh
 step "nbrun self-test" scripts/test_nbrun.sh
 
 for dir in notebooks exercises solutions; do
