@@ -7,10 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/gomlx/gomlx/pkg/core/dtypes"
-	. "github.com/gomlx/gomlx/pkg/core/graph"
 	"github.com/gomlx/gomlx/pkg/ml/context"
-	"github.com/gomlx/gomlx/pkg/ml/train/optimizers"
 	"gonum.org/v1/gonum/mat"
 
 	"github.com/flowmatching/gofm/fmkit/data"
@@ -348,19 +345,19 @@ func (r *Rectified) trainStage(kind string, k int, opt ReflowOptions) (*Model, R
 // step (LossGraph and Adam with fresh moments), compiled on a context that
 // already holds the copied weights.
 func newTrainerFrom(cfg Config, init *Model) (*Trainer, error) {
-	tr, err := NewTrainer(cfg)
-	if err != nil || init == nil {
-		return tr, err
+	if init == nil {
+		return NewTrainer(cfg)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
 	}
 	if init.Config.Field != cfg.Field {
-		tr.Close()
 		return nil, fmt.Errorf("reflow: cannot warm-start a %s network from a %s one", cfg.Field, init.Config.Field)
 	}
 	// Unchecked: the training graph creates the network's variables as new
 	// ones (Context.Unique), and must find the copies instead.
 	ctx := context.New().Checked(false)
 	if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
-		tr.Close()
 		return nil, err
 	}
 	copied := 0
@@ -373,28 +370,17 @@ func newTrainerFrom(cfg Config, init *Model) (*Trainer, error) {
 			val, err = val.LocalClone()
 		}
 		if err != nil {
-			tr.Close()
 			return nil, fmt.Errorf("reflow: copying the parent's weight %s: %w", v.ScopeAndName(), err)
 		}
 		ctx.InAbsPath(v.Scope()).VariableWithValue(v.Name(), val)
 		copied++
 	}
 	if copied == 0 {
-		tr.Close()
 		return nil, fmt.Errorf("reflow: the parent model has no network weights to start from")
 	}
-	opt := optimizers.Adam().LearningRate(cfg.LR).Done()
-	exec, err := context.NewExec(tr.backend, ctx, func(ctx *context.Context, t, xt, ut, lr *Node) *Node {
-		optimizers.LearningRateVar(ctx, dtypes.Float32, cfg.LR).SetValueGraph(lr)
-		loss := LossGraph(ctx, cfg, t, xt, ut)
-		opt.UpdateGraph(ctx, t.Graph(), loss)
-		return loss
-	})
+	tr, err := newTrainerIn(cfg, ctx)
 	if err != nil {
-		tr.Close()
-		return nil, fmt.Errorf("reflow: building the training step: %w", err)
+		return nil, fmt.Errorf("reflow: %w", err)
 	}
-	tr.Close()
-	tr.ctx, tr.exec = ctx, exec
 	return tr, nil
 }

@@ -65,12 +65,19 @@ func NewTrainer(cfg Config) (*Trainer, error) {
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	backend, err := fmkit.Backend()
-	if err != nil {
-		return nil, err
-	}
 	ctx := context.New()
 	if err := ctx.SetRNGStateFromSeed(int64(cfg.Seed)); err != nil {
+		return nil, err
+	}
+	return newTrainerIn(cfg, ctx)
+}
+
+// newTrainerIn is NewTrainer on a validated cfg whose network and Adam state
+// live in ctx: a new context, or one already holding weights to start from
+// (newTrainerFrom, reflow.go), which the step then finds instead of creating.
+func newTrainerIn(cfg Config, ctx *context.Context) (*Trainer, error) {
+	backend, err := fmkit.Backend()
+	if err != nil {
 		return nil, err
 	}
 	src, _ := data.Lookup(cfg.Source)
