@@ -4,6 +4,7 @@ import (
 	"fmt"
 
 	"github.com/flowmatching/gofm/fmkit/exercise"
+	"github.com/flowmatching/gofm/fmkit/path"
 	"github.com/flowmatching/gofm/fmkit/plot"
 )
 
@@ -12,13 +13,8 @@ import (
 // of them. In a notebook the animation is shown inline; here it is only
 // returned.
 func ExampleAnimateCurvedPath() {
-	curved := func(a, t float64, x0, x1, xt, ut []float64) {
-		dx, dy := x1[0]-x0[0], x1[1]-x0[1]
-		xt[0] = (1-t)*x0[0] + t*x1[0] - a*t*(1-t)*dy
-		xt[1] = (1-t)*x0[1] + t*x1[1] + a*t*(1-t)*dx
-		ut[0] = dx - a*(1-2*t)*dy
-		ut[1] = dy + a*(1-2*t)*dx
-	}
+	// A correct answer to part 4b: fmkit's own curved path.
+	curved := func(a, t float64, x0, x1, xt, ut []float64) { path.Curved{A: a}.Point(t, x0, x1, xt, ut) }
 	anim, r := exercise.AnimateCurvedPath(curved, 1)
 	fmt.Println(r.Passed(), anim.Frames, "frames within the bound:", len(anim.GIF) <= plot.MaxAnimationBytes)
 	// Output:

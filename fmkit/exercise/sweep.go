@@ -168,20 +168,31 @@ func (s PathSweep) Run() (*SweepResult, error) {
 	return res, nil
 }
 
-// measure trains the model of value v with the given training seed and
-// measures it; it also returns the per-particle energies and straightness.
-func (s PathSweep) measure(v float64, seed uint64, ref metric.Sampler) (SweepPoint, [2][]float64, error) {
-	var none [2][]float64
+// config returns the path of value v, registered under its name (so that
+// a training configuration can name it), and the training configuration of
+// its model with the given training seed.
+func (s PathSweep) config(v float64, seed uint64) (path.Path, train.Config, error) {
 	p, err := s.Path(v)
 	if err != nil {
-		return SweepPoint{}, none, fmt.Errorf("exercise: the path of %s = %g: %w", s.Param, v, err)
+		return nil, train.Config{}, fmt.Errorf("exercise: the path of %s = %g: %w", s.Param, v, err)
 	}
 	if p == nil {
-		return SweepPoint{}, none, fmt.Errorf("exercise: the path of %s = %g is nil", s.Param, v)
+		return nil, train.Config{}, fmt.Errorf("exercise: the path of %s = %g is nil", s.Param, v)
 	}
 	path.Register(p.Name(), func() path.Path { return p })
 	cfg := s.Train
 	cfg.Path, cfg.Seed = p.Name(), seed
+	return p, cfg, nil
+}
+
+// measure trains the model of value v with the given training seed and
+// measures it; it also returns the per-particle energies and straightness.
+func (s PathSweep) measure(v float64, seed uint64, ref metric.Sampler) (SweepPoint, [2][]float64, error) {
+	var none [2][]float64
+	p, cfg, err := s.config(v, seed)
+	if err != nil {
+		return SweepPoint{}, none, err
+	}
 	m, err := train.Cached(cfg)
 	if err != nil {
 		return SweepPoint{}, none, fmt.Errorf("exercise: training on the path of %s = %g: %w", s.Param, v, err)

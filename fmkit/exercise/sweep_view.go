@@ -3,7 +3,6 @@ package exercise
 import (
 	"errors"
 	"fmt"
-	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/flowmatching/gofm/fmkit/data"
 	"github.com/flowmatching/gofm/fmkit/ode"
-	"github.com/flowmatching/gofm/fmkit/path"
 	"github.com/flowmatching/gofm/fmkit/plot"
 	"github.com/flowmatching/gofm/fmkit/train"
 )
@@ -49,7 +47,7 @@ type SweepView struct {
 
 // viewValue is what the figure of one value shows.
 type viewValue struct {
-	cond []*mat.Dense // x_t of the pairs on the value's path, t = k/viewSteps
+	cond []*mat.Dense // x_t of the pairs on the value's path, t = k/viewSteps (plot.PathFlow)
 	flow []*mat.Dense // Euler trajectories of the first ViewLines particles
 	few  *mat.Dense   // the N points after NFE[0] Euler steps
 }
@@ -76,16 +74,10 @@ func (s PathSweep) View() (*SweepView, error) {
 	first := mat.DenseCopyOf(x0.Slice(0, min(ViewLines, s.N), 0, source.Dim()))
 	var paths []*mat.Dense
 	for _, value := range s.Values {
-		p, err := s.Path(value)
+		p, cfg, err := s.config(value, s.Train.Seed)
 		if err != nil {
-			return nil, fmt.Errorf("exercise: the path of %s = %g: %w", s.Param, value, err)
+			return nil, err
 		}
-		if p == nil {
-			return nil, fmt.Errorf("exercise: the path of %s = %g is nil", s.Param, value)
-		}
-		path.Register(p.Name(), func() path.Path { return p })
-		cfg := s.Train
-		cfg.Path = p.Name()
 		file := train.CachePath(cfg)
 		if _, err := os.Stat(file); err != nil {
 			if errors.Is(err, os.ErrNotExist) {
@@ -99,9 +91,11 @@ func (s PathSweep) View() (*SweepView, error) {
 			return nil, fmt.Errorf("exercise: the model of %s = %g: %w", s.Param, value, err)
 		}
 		var vv viewValue
-		if vv.cond, err = conditionalPaths(p, pairs0, pairs1); err != nil {
+		cond, err := plot.PathFlow("", p.Point, pairs0, pairs1, viewSteps)
+		if err != nil {
 			return nil, fmt.Errorf("exercise: the path of %s = %g: %w", s.Param, value, err)
 		}
+		vv.cond = cond.Particles
 		flow, err := ode.Solve(m, first, ode.Options{Method: "euler", Steps: s.EnergySteps, Trajectory: true})
 		if err != nil {
 			return nil, fmt.Errorf("exercise: the learned flow of %s = %g: %w", s.Param, value, err)
@@ -121,28 +115,6 @@ func (s PathSweep) View() (*SweepView, error) {
 	m := max(b.XMax-b.XMin, b.YMax-b.YMin) / 2
 	b.XMin, b.XMax, b.YMin, b.YMax = b.XMin-m, b.XMax+m, b.YMin-m, b.YMax+m
 	return v, nil
-}
-
-// conditionalPaths returns x_t of the pairs (rows of x0, x1) on the path p
-// at t = k/viewSteps.
-func conditionalPaths(p path.Path, x0, x1 *mat.Dense) ([]*mat.Dense, error) {
-	n, d := x0.Dims()
-	xt, ut := make([]float64, d), make([]float64, d)
-	traj := make([]*mat.Dense, viewSteps+1)
-	for k := range traj {
-		t := float64(k) / viewSteps
-		traj[k] = mat.NewDense(n, d, nil)
-		for i := range n {
-			p.Point(t, x0.RawRowView(i), x1.RawRowView(i), xt, ut)
-			for _, x := range xt {
-				if math.IsNaN(x) || math.IsInf(x, 0) {
-					return nil, fmt.Errorf("x_t = %v at t = %v for pair %d; want finite values", xt, t, i)
-				}
-			}
-			traj[k].SetRow(i, xt)
-		}
-	}
-	return traj, nil
 }
 
 // Figure draws, for one of the sweep's values, three panels: the
